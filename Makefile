@@ -1,0 +1,43 @@
+# `make test` and `make demo` work on a fresh machine with only python3 and make:
+# they create .venv on first use and reinstall when pyproject.toml changes.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: test demo lint format migrations-check messages compilemessages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,sandbox]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: $(STAMP)
+	@echo "The sandbox demo site arrives with the sandbox; see sandbox/README.md."
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(STAMP)
+	$(BIN)/tox -e migrations
+
+messages: $(STAMP)
+	cd wagtail_robokassa && ../$(BIN)/django-admin makemessages -l ru --no-location
+
+compilemessages: $(STAMP)
+	cd wagtail_robokassa && ../$(BIN)/django-admin compilemessages -l ru
+
+clean:
+	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

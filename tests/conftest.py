@@ -1,0 +1,47 @@
+"""Test-suite switches.
+
+``DATABASE_URL`` selects the database (see ``tests/settings.py``). ``REQUIRE_POSTGRES=1`` and
+``REQUIRE_E2E=1`` turn "skipped: needs PostgreSQL / a browser" into failures, so CI cannot pass
+while quietly testing less.
+"""
+
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _required("REQUIRE_POSTGRES") and not os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    ):
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 needs DATABASE_URL=postgres://...")
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            message = f"needs PostgreSQL, running on {connection.vendor}"
+            if _required("REQUIRE_POSTGRES"):
+                pytest.fail(message + " while REQUIRE_POSTGRES=1")
+            pytest.skip(message)
+    if item.get_closest_marker("e2e") and chromium_path() is None:
+        if _required("REQUIRE_E2E"):
+            pytest.fail("needs Chromium while REQUIRE_E2E=1")
+        pytest.skip("needs Chromium")

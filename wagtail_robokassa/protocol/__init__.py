@@ -1,0 +1,116 @@
+"""The ROBOKASSA merchant protocol, in pure Python (no Django, no Wagtail).
+
+Signatures, ``OutSum`` formatting, ``Shp_*`` parameters, the 54-FZ ``Receipt``, callback parsing
+and verification, and ``OpStateExt``. See ``docs/robokassa-protocol.md`` for the reference and
+its test vectors.
+"""
+
+from .amounts import format_out_sum, money
+from .callbacks import (
+    LEGACY_PARAMS,
+    Callback,
+    parse_callback,
+    result_signature,
+    success_signature,
+    verify_result,
+    verify_success,
+)
+from .errors import (
+    MalformedCallback,
+    OpStateError,
+    ProtocolError,
+    ReceiptError,
+    UnsupportedAlgorithm,
+)
+from .jwt import invoice_api_token, refund_token
+from .opstate import (
+    OPSTATE_URL,
+    OperationState,
+    OpState,
+    OpStateResult,
+    opstate_request,
+    opstate_signature,
+    parse_opstate,
+)
+from .payment import (
+    DESCRIPTION_MAX_LENGTH,
+    HOSTS,
+    MAX_INV_ID,
+    PAYMENT_URL,
+    payment_page_url,
+    payment_params,
+    payment_signature,
+    payment_url,
+)
+from .receipt import (
+    PaymentMethod,
+    PaymentObject,
+    Receipt,
+    ReceiptItem,
+    Tax,
+    TaxSystem,
+    check_receipt_total,
+    decode_receipt,
+    encode_receipt,
+)
+from .shp import SHP_PREFIX, bare_shp_name, is_shp_name
+from .signing import (
+    DEFAULT_ALGORITHM,
+    HASH_ALGORITHMS,
+    algorithm_available,
+    normalize_algorithm,
+    sign,
+    signatures_match,
+)
+
+__all__ = [
+    "DEFAULT_ALGORITHM",
+    "DESCRIPTION_MAX_LENGTH",
+    "HASH_ALGORITHMS",
+    "HOSTS",
+    "LEGACY_PARAMS",
+    "MAX_INV_ID",
+    "OPSTATE_URL",
+    "PAYMENT_URL",
+    "SHP_PREFIX",
+    "Callback",
+    "MalformedCallback",
+    "OpState",
+    "OpStateError",
+    "OpStateResult",
+    "OperationState",
+    "PaymentMethod",
+    "PaymentObject",
+    "ProtocolError",
+    "Receipt",
+    "ReceiptError",
+    "ReceiptItem",
+    "Tax",
+    "TaxSystem",
+    "UnsupportedAlgorithm",
+    "algorithm_available",
+    "bare_shp_name",
+    "check_receipt_total",
+    "decode_receipt",
+    "encode_receipt",
+    "format_out_sum",
+    "invoice_api_token",
+    "is_shp_name",
+    "money",
+    "normalize_algorithm",
+    "opstate_request",
+    "opstate_signature",
+    "parse_callback",
+    "parse_opstate",
+    "payment_page_url",
+    "payment_params",
+    "payment_signature",
+    "payment_url",
+    "refund_token",
+    "result_signature",
+    "sign",
+    "signatures_match",
+    "success_signature",
+    "verify_result",
+    "verify_success",
+]

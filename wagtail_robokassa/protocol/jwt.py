@@ -1,0 +1,62 @@
+"""Compact JWTs for ROBOKASSA's JSON APIs (refunds with Password#3, the Invoice API)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from decimal import Decimal
+from typing import Any
+
+from .amounts import json_number
+from .signing import DEFAULT_ALGORITHM, hash_constructor, normalize_algorithm
+
+REFUND_ALGORITHMS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _compact(value: Any) -> str:
+    """Compact JSON in which ``Decimal`` amounts are exact JSON numbers (never floats)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_compact(str(k))}:{_compact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_compact(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("amounts in a token must be finite")
+        return json_number(value)
+    if isinstance(value, float):
+        raise TypeError("amounts in a token must be Decimal, not float")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _token(header: dict[str, str], payload: dict[str, Any], key: str, digestmod: Any) -> str:
+    signing_input = f"{_b64url(_compact(header).encode())}.{_b64url(_compact(payload).encode())}"
+    mac = hmac.new(key.encode("utf-8"), signing_input.encode("ascii"), digestmod)
+    return f"{signing_input}.{_b64url(mac.digest())}"
+
+
+def refund_token(payload: dict[str, Any], password3: str, algorithm: str = "HS256") -> str:
+    """A Refund API token: HMAC-SHA2 keyed with Password#3 (protocol reference §6.4)."""
+    digestmod = REFUND_ALGORITHMS.get(algorithm)
+    if digestmod is None:
+        raise ValueError("refund tokens use HS256, HS384 or HS512")
+    return _token({"alg": algorithm, "typ": "JWT"}, payload, password3, digestmod)
+
+
+def invoice_api_token(
+    payload: dict[str, Any],
+    merchant_login: str,
+    password1: str,
+    algorithm: str = DEFAULT_ALGORITHM,
+) -> str:
+    """An Invoice API token: HMAC with the shop's algorithm keyed ``MerchantLogin:Password1``."""
+    hash_constructor(algorithm)  # refuses an algorithm this server cannot compute
+    name = normalize_algorithm(algorithm)
+    return _token(
+        {"typ": "JWT", "alg": name.upper()}, payload, f"{merchant_login}:{password1}", name
+    )
