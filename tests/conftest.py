@@ -45,3 +45,50 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if _required("REQUIRE_E2E"):
             pytest.fail("needs Chromium while REQUIRE_E2E=1")
         pytest.skip("needs Chromium")
+
+
+class SignalLog:
+    """Records every sending of a signal, with its sender and keyword arguments."""
+
+    def __init__(self, signal):
+        self.signal = signal
+        self.calls: list[dict] = []
+
+    def __call__(self, sender, **kwargs):
+        kwargs.pop("signal", None)
+        self.calls.append({"sender": sender, **kwargs})
+
+    def __len__(self) -> int:
+        return len(self.calls)
+
+    @property
+    def last(self) -> dict:
+        return self.calls[-1]
+
+
+def _signal_log(signal):
+    log = SignalLog(signal)
+    signal.connect(log, weak=False)
+    yield log
+    signal.disconnect(log)
+
+
+@pytest.fixture
+def results_log():
+    from wagtail_robokassa.signals import result_received
+
+    yield from _signal_log(result_received)
+
+
+@pytest.fixture
+def success_log():
+    from wagtail_robokassa.signals import success_page_visited
+
+    yield from _signal_log(success_page_visited)
+
+
+@pytest.fixture
+def fail_log():
+    from wagtail_robokassa.signals import fail_page_visited
+
+    yield from _signal_log(fail_page_visited)

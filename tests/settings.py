@@ -86,3 +86,9 @@ WAGTAIL_SITE_NAME = "wagtail-robokassa tests"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+ROBOKASSA_LOGIN = "demo"
+ROBOKASSA_PASSWORD1 = "live-password-1"
+ROBOKASSA_PASSWORD2 = "live-password-2"
+ROBOKASSA_TEST_PASSWORD1 = "test-password-1"
+ROBOKASSA_TEST_PASSWORD2 = "test-password-2"

@@ -7,3 +7,6 @@ class WagtailRobokassaConfig(AppConfig):
     label = "wagtail_robokassa"
     verbose_name = _("ROBOKASSA")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,130 @@
+"""Where configuration comes from: the one place that knows.
+
+``get_config()`` returns a frozen ``MerchantConfig``. Each field comes from a ``ROBOKASSA_*``
+Django setting when one is set (read at call time, so ``override_settings`` works), else from the
+Site's settings (added by the Wagtail settings panel), else from the default. Callers never read
+settings themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
+
+LIVE_TARGET = payment_page_url(HOSTS["ru"])
+
+
+@dataclass(frozen=True)
+class MerchantConfig:
+    """A shop's ROBOKASSA configuration. Passwords never appear in its ``repr``."""
+
+    login: str = ""
+    password1: str = field(default="", repr=False)
+    password2: str = field(default="", repr=False)
+    test_password1: str = field(default="", repr=False)
+    test_password2: str = field(default="", repr=False)
+    password3: str = field(default="", repr=False)
+    test_mode: bool = False
+    algorithm: str = DEFAULT_ALGORITHM
+    culture: str = ""
+    host: str = HOSTS["ru"]
+    test_form_target: str = ""
+    use_post: bool = True
+    use_post_explicit: bool = False
+    strict_check: bool = True
+    extra_params: tuple[str, ...] = ()
+    site_id: int | None = None
+
+    def password1_for(self, is_test: bool) -> str:
+        """Password#1 of the live or the test pair; raises if that pair is not configured."""
+        return self._password(self.test_password1 if is_test else self.password1, 1, is_test)
+
+    def password2_for(self, is_test: bool) -> str:
+        """Password#2 of the live or the test pair; raises if that pair is not configured."""
+        return self._password(self.test_password2 if is_test else self.password2, 2, is_test)
+
+    def _password(self, value: str, number: int, is_test: bool) -> str:
+        if not value:
+            which = "test " if is_test else ""
+            raise ImproperlyConfigured(f"ROBOKASSA {which}Password#{number} is not configured")
+        return value
+
+    @property
+    def currency_symbol(self) -> str:
+        """The currency of ``OutSum`` for this shop's host: tenge in Kazakhstan, else roubles."""
+        return "₸" if self.host == HOSTS["kz"] else "₽"
+
+    @property
+    def target(self) -> str:
+        """Where the payment form goes: the test target in test mode if one is set."""
+        if self.test_mode and self.test_form_target:
+            return self.test_form_target
+        return payment_page_url(self.host)
+
+
+# Django setting → (MerchantConfig field, converter).
+DJANGO_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "ROBOKASSA_LOGIN": ("login", str),
+    "ROBOKASSA_PASSWORD1": ("password1", str),
+    "ROBOKASSA_PASSWORD2": ("password2", str),
+    "ROBOKASSA_TEST_PASSWORD1": ("test_password1", str),
+    "ROBOKASSA_TEST_PASSWORD2": ("test_password2", str),
+    "ROBOKASSA_PASSWORD3": ("password3", str),
+    "ROBOKASSA_TEST_MODE": ("test_mode", bool),
+    "ROBOKASSA_HASH_ALGORITHM": ("algorithm", lambda value: str(value).strip().lower()),
+    "ROBOKASSA_CULTURE": ("culture", str),
+    "ROBOKASSA_HOST": ("host", str),
+    "ROBOKASSA_TEST_FORM_TARGET": ("test_form_target", lambda value: value or ""),
+    "ROBOKASSA_USE_POST": ("use_post", bool),
+    "ROBOKASSA_STRICT_CHECK": ("strict_check", bool),
+    "ROBOKASSA_EXTRA_PARAMS": ("extra_params", lambda value: tuple(value or ())),
+}
+
+CONFIG_FIELDS = frozenset(f.name for f in fields(MerchantConfig))
+
+
+def django_settings_values() -> dict[str, Any]:
+    """The ``MerchantConfig`` fields that Django settings set explicitly."""
+    values: dict[str, Any] = {}
+    for setting, (name, convert) in DJANGO_SETTINGS.items():
+        if hasattr(settings, setting):
+            values[name] = convert(getattr(settings, setting))
+    if "use_post" in values:
+        values["use_post_explicit"] = True
+    return values
+
+
+# Further sources, consulted after Django settings; the Wagtail settings panel registers one.
+SiteSource = Callable[[Any], Mapping[str, Any]]
+_site_sources: list[SiteSource] = []
+
+
+def register_site_source(source: SiteSource) -> None:
+    """Add a source of per-Site values (used only where Django settings set nothing)."""
+    if source not in _site_sources:
+        _site_sources.append(source)
+
+
+def get_config(site: Any = None) -> MerchantConfig:
+    """The configuration for ``site`` (or the project-wide one when ``site`` is None)."""
+    values: dict[str, Any] = {}
+    for source in _site_sources:
+        values.update(source(site))
+    values.update(django_settings_values())
+    if site is not None:
+        values["site_id"] = getattr(site, "pk", None)
+    unknown = set(values) - CONFIG_FIELDS
+    if unknown:
+        raise ImproperlyConfigured("unknown ROBOKASSA configuration fields: " + ", ".join(unknown))
+    return MerchantConfig(**values)
+
+
+def setting(name: str, default: Any) -> Any:
+    """A plugin setting that is not part of a merchant's configuration (read at call time)."""
+    return getattr(settings, name, default)

@@ -1,0 +1,241 @@
+"""Payment records: invoices, verified notifications, buyer visits and refused requests."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+#: Amount as sent to ROBOKASSA: two decimals, up to eight integer digits.
+INVOICE_AMOUNT = {"max_digits": 10, "decimal_places": 2}
+#: Amount as received from ROBOKASSA (``100.000000``): kept exactly as it came.
+RECEIVED_AMOUNT = {"max_digits": 19, "decimal_places": 8}
+
+
+class InvoiceStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired")
+
+
+class Invoice(models.Model):
+    """One payment attempt. Its primary key is the ``InvId`` sent to ROBOKASSA."""
+
+    id = models.AutoField(primary_key=True, verbose_name=_("InvId"))
+    merchant_login = models.CharField(_("merchant login"), max_length=100)
+    is_test = models.BooleanField(_("test payment"), default=False)
+    amount = models.DecimalField(_("amount"), **INVOICE_AMOUNT)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    receipt = models.JSONField(_("receipt"), null=True, blank=True)
+    shp = models.JSONField(_("user parameters"), default=dict, blank=True)
+    reference = models.CharField(
+        _("reference"),
+        max_length=255,
+        blank=True,
+        help_text=_("Your own reference for this payment, such as an order number."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.PENDING
+    )
+    site = models.ForeignKey(
+        "wagtailcore.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    block_id = models.CharField(_("block"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="robokassa_invoice_created"),
+            models.Index(fields=["status", "created_at"], name="robokassa_invoice_status"),
+            models.Index(fields=["is_test", "created_at"], name="robokassa_invoice_test"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=Decimal(0)), name="robokassa_invoice_amount_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.amount} ({self.get_status_display()})"
+
+    @property
+    def is_paid(self) -> bool:
+        return self.status == InvoiceStatus.PAID
+
+
+class SuccessNotification(models.Model):
+    """A verified Result URL notification: ROBOKASSA's word that one InvId was paid.
+
+    Unique per (merchant login, test flag, InvId): the database decides which delivery is first.
+    """
+
+    merchant_login = models.CharField(_("merchant login"), max_length=100)
+    is_test = models.BooleanField(_("test payment"), default=False)
+    inv_id = models.IntegerField(_("InvId"))
+    out_sum = models.DecimalField(_("amount"), **RECEIVED_AMOUNT)
+    fee = models.DecimalField(_("fee"), null=True, blank=True, **RECEIVED_AMOUNT)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    payment_method = models.CharField(_("payment method"), max_length=64, blank=True)
+    inc_curr_label = models.CharField(_("currency label"), max_length=64, blank=True)
+    shp = models.JSONField(_("user parameters"), default=dict, blank=True)
+    params = models.JSONField(_("received parameters"), default=dict, blank=True)
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("payment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+    )
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    last_delivery_at = models.DateTimeField(_("last delivery"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant_login", "is_test", "inv_id"], name="robokassa_notification_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], name="robokassa_notification_created"),
+            models.Index(fields=["inv_id"], name="robokassa_notification_invid"),
+            models.Index(fields=["is_test", "created_at"], name="robokassa_notification_test"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.inv_id} {self.out_sum}"
+
+    # django-robokassa's attribute names, for signal handlers written against it.
+    @property
+    def InvId(self) -> int:
+        return self.inv_id
+
+    @property
+    def OutSum(self) -> Decimal:
+        return self.out_sum
+
+
+class VisitKind(models.TextChoices):
+    SUCCESS = "success", _("Success page")
+    FAIL = "fail", _("Fail page")
+
+
+class PaymentVisit(models.Model):
+    """A buyer landing on the Success or Fail page. Display and statistics only."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=VisitKind.choices)
+    inv_id = models.IntegerField(_("InvId"))
+    out_sum = models.DecimalField(_("amount"), null=True, blank=True, **RECEIVED_AMOUNT)
+    is_test = models.BooleanField(_("test payment"), default=False)
+    signature_valid = models.BooleanField(_("signature valid"), null=True, blank=True)
+    culture = models.CharField(_("language"), max_length=16, blank=True)
+    extra = models.JSONField(_("user parameters"), default=dict, blank=True)
+    params = models.JSONField(_("received parameters"), default=dict, blank=True)
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("payment"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("visited"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="robokassa_visit_created"),
+            models.Index(fields=["inv_id"], name="robokassa_visit_invid"),
+            models.Index(fields=["kind", "created_at"], name="robokassa_visit_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.inv_id}"
+
+
+class Endpoint(models.TextChoices):
+    RESULT = "result", _("Result URL")
+    SUCCESS = "success", _("Success URL")
+    FAIL = "fail", _("Fail URL")
+
+
+class RejectionReason(models.TextChoices):
+    MALFORMED = "malformed", _("Malformed request")
+    BAD_SIGNATURE = "bad_signature", _("Wrong signature")
+    TEST_IN_LIVE = "test_in_live", _("Test payment while in live mode")
+    MODE_MISMATCH = "mode_mismatch", _("Test flag differs from the payment's")
+    AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from the payment's")
+    NOT_NOTIFIED = "not_notified", _("No Result URL notification yet")
+    UNKNOWN_INVOICE = "unknown_invoice", _("No payment with this InvId")
+    NOT_CONFIGURED = "not_configured", _("Shop not configured")
+    HANDLER_ERROR = "handler_error", _("Error while processing")
+
+
+class RejectedRequest(models.Model):
+    """A request that was refused. Secrets and signatures are redacted before it is stored."""
+
+    endpoint = models.CharField(_("endpoint"), max_length=16, choices=Endpoint.choices)
+    reason = models.CharField(_("reason"), max_length=32, choices=RejectionReason.choices)
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    inv_id = models.BigIntegerField(_("InvId"), null=True, blank=True)
+    method = models.CharField(_("method"), max_length=8, blank=True)
+    params = models.JSONField(_("received parameters"), default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rejected request")
+        verbose_name_plural = _("rejected requests")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["created_at"], name="robokassa_rejected_created"),
+            models.Index(fields=["reason", "created_at"], name="robokassa_rejected_reason"),
+            models.Index(fields=["inv_id"], name="robokassa_rejected_invid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_endpoint_display()}: {self.get_reason_display()}"
+
+
+class RejectionOverflow(models.Model):
+    """Rejections that were only counted because the per-minute storage ceiling was reached."""
+
+    minute = models.DateTimeField(_("minute"), unique=True)
+    count = models.PositiveIntegerField(_("not stored"), default=0)
+
+    class Meta:
+        verbose_name = _("rejections not stored")
+        verbose_name_plural = _("rejections not stored")
+        ordering = ["-minute"]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M}: {self.count}"

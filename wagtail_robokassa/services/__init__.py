@@ -1,0 +1,18 @@
+"""The only code that changes payment state. Views parse HTTP and call these functions."""
+
+from .rejections import record_rejection, redact
+from .results import ResultOutcome, process_result
+from .verification import Refusal, verified_result, verified_success
+from .visits import has_matching_notification, record_visit
+
+__all__ = [
+    "Refusal",
+    "ResultOutcome",
+    "has_matching_notification",
+    "process_result",
+    "record_rejection",
+    "record_visit",
+    "redact",
+    "verified_result",
+    "verified_success",
+]

@@ -1,0 +1,162 @@
+"""The Result URL: the one path that records a payment."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ..conf import MerchantConfig, setting
+from ..models import (
+    Endpoint,
+    Invoice,
+    RejectionReason,
+    SuccessNotification,
+)
+from ..protocol import Callback
+from ..signals import result_received
+from .recording import count_repeat_delivery, insert_once, mark_paid
+from .rejections import record_rejection
+from .verification import Refusal, verified_result
+
+logger = logging.getLogger("wagtail_robokassa.results")
+
+#: Parameters not kept with a notification: the signature has done its job.
+_NOT_KEPT = frozenset({"signaturevalue", "crc"})
+
+
+@dataclass(frozen=True)
+class ResultOutcome:
+    """What to answer ROBOKASSA, and what happened."""
+
+    status: int
+    body: str
+    notification: SuccessNotification | None = None
+    invoice: Invoice | None = None
+    duplicate: bool = False
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+
+def process_result(
+    params: Any,
+    config: MerchantConfig,
+    *,
+    client_ip: str | None = None,
+    request: HttpRequest | None = None,
+    method: str = "",
+) -> ResultOutcome:
+    """Verify a Result URL request and record it exactly once.
+
+    Answers ``OK{InvId}`` for a new or a repeated delivery; 400 for a refused request; 500 when
+    the site failed (misconfiguration, a signal receiver raising), so that ROBOKASSA retries.
+    Refusals are recorded outside the transaction that was rolled back.
+    """
+    callback = None
+    try:
+        callback = verified_result(params, config)
+        return _record(callback, config, client_ip=client_ip, request=request)
+    except Refusal as refusal:
+        return _refused(refusal, params, config, client_ip, method)
+    except Exception as error:
+        logger.exception("ROBOKASSA Result URL processing failed")
+        refusal = Refusal(
+            RejectionReason.HANDLER_ERROR, type(error).__name__, status=500, callback=callback
+        )
+        return _refused(refusal, params, config, client_ip, method)
+
+
+def _refused(
+    refusal: Refusal, params: Any, config: MerchantConfig, client_ip: str | None, method: str
+) -> ResultOutcome:
+    inv_id = refusal.callback.inv_id if refusal.callback else None
+    record_rejection(
+        endpoint=Endpoint.RESULT,
+        reason=refusal.reason,
+        detail=refusal.detail,
+        params=params,
+        method=method,
+        client_ip=client_ip,
+        inv_id=inv_id,
+        config=config,
+    )
+    body = "error: site failure" if refusal.status >= 500 else f"bad request: {refusal.reason}"
+    return ResultOutcome(status=refusal.status, body=body, reason=refusal.reason)
+
+
+def _check_invoice(invoice: Invoice, callback: Callback) -> None:
+    if invoice.is_test != callback.is_test:
+        raise Refusal(
+            RejectionReason.MODE_MISMATCH,
+            f"IsTest={int(callback.is_test)} for a {'test' if invoice.is_test else 'live'} payment",
+            callback=callback,
+        )
+    if invoice.amount != callback.out_sum:
+        raise Refusal(
+            RejectionReason.AMOUNT_MISMATCH,
+            f"OutSum {callback.out_sum_raw} for a payment of {invoice.amount}",
+            callback=callback,
+        )
+
+
+def _notification_values(
+    callback: Callback, config: MerchantConfig, client_ip: str | None
+) -> dict[str, Any]:
+    return {
+        "merchant_login": config.login,
+        "is_test": callback.is_test,
+        "inv_id": callback.inv_id,
+        "out_sum": callback.out_sum,
+        "fee": callback.fee,
+        "email": callback.email[:254],
+        "payment_method": callback.payment_method[:64],
+        "inc_curr_label": callback.inc_curr_label[:64],
+        "shp": dict(callback.shp),
+        "params": {k: v for k, v in callback.params if k.lower() not in _NOT_KEPT},
+        "client_ip": client_ip,
+    }
+
+
+def _record(
+    callback: Callback,
+    config: MerchantConfig,
+    *,
+    client_ip: str | None,
+    request: HttpRequest | None,
+) -> ResultOutcome:
+    answer = f"OK{callback.inv_id}"
+    with transaction.atomic():
+        notification = insert_once(_notification_values(callback, config, client_ip))
+        if notification is None:
+            key = {"merchant_login": config.login, "is_test": callback.is_test}
+            count_repeat_delivery({**key, "inv_id": callback.inv_id}, timezone.now())
+            logger.info("ROBOKASSA repeated notification for InvId %s", callback.inv_id)
+            return ResultOutcome(200, answer, duplicate=True)
+        invoice = None
+        if notification.invoice_id is not None:
+            invoice = mark_paid(notification.invoice_id, notification.created_at)
+        if invoice is not None:
+            _check_invoice(invoice, callback)  # a refusal rolls the transition back
+        elif setting("ROBOKASSA_REQUIRE_INVOICE", False):
+            raise Refusal(
+                RejectionReason.UNKNOWN_INVOICE, "no payment with this InvId", callback=callback
+            )
+        notification.invoice = invoice
+        result_received.send(
+            sender=notification,
+            InvId=callback.inv_id,
+            OutSum=callback.out_sum,
+            extra=callback.extra,
+            invoice=invoice,
+            request=request,
+            notification=notification,
+        )
+    logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
+    return ResultOutcome(200, answer, notification=notification, invoice=invoice)

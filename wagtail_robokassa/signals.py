@@ -1,0 +1,20 @@
+"""The signals of django-robokassa, with the same names and arguments.
+
+Every signal gets ``InvId`` (int), ``OutSum`` (Decimal) and ``extra`` (the ``Shp_*`` values by
+bare name), plus ``invoice`` (an ``Invoice`` or None) and ``request``.
+
+- ``result_received``: a verified Result URL notification, sent once per payment. The sender is
+  the ``SuccessNotification``, also passed as ``notification``. It is sent inside the transaction
+  that records the payment: a receiver that raises rolls the delivery back and ROBOKASSA is told
+  to retry.
+- ``success_page_visited``: a buyer reached the Success page with a valid signature (sender: the
+  ``SuccessRedirectForm``; ``visit``: the ``PaymentVisit``).
+- ``fail_page_visited``: a buyer reached the Fail page (sender: the ``FailRedirectForm``;
+  ``visit``).
+"""
+
+from django.dispatch import Signal
+
+result_received = Signal()
+success_page_visited = Signal()
+fail_page_visited = Signal()

@@ -1,0 +1,11 @@
+"""``path("robokassa/", include("wagtail_robokassa.urls"))``: the three URLs of the cabinet."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("result/", views.result, name="robokassa_result"),
+    path("success/", views.success, name="robokassa_success"),
+    path("fail/", views.fail, name="robokassa_fail"),
+]

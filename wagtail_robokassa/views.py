@@ -1,0 +1,141 @@
+"""Public endpoints ROBOKASSA calls: Result (server to server), Success and Fail (the buyer).
+
+Views only read HTTP and render; the services record and decide.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from .conf import MerchantConfig, get_config, setting
+from .forms import FailRedirectForm, SuccessRedirectForm
+from .models import Endpoint, RejectionReason, VisitKind
+from .services import process_result, record_rejection, record_visit
+
+DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The peer address (``REMOTE_ADDR``), or None when it is not an IP address."""
+    address = request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def _params(request: HttpRequest, config: MerchantConfig) -> QueryDict | HttpResponse:
+    """Parameters from the method the request used; 405 for a method ROBOKASSA does not use."""
+    allowed = ["GET", "POST"]
+    if config.use_post_explicit:
+        allowed = ["POST"] if config.use_post else ["GET"]
+    if request.method not in allowed:
+        return HttpResponseNotAllowed(allowed)
+    return request.POST if request.method == "POST" else request.GET
+
+
+@csrf_exempt
+@never_cache
+@transaction.non_atomic_requests
+def result(request: HttpRequest) -> HttpResponse:
+    """Result URL: ``OK{InvId}`` once the payment is recorded (or was already)."""
+    config = get_config()
+    params = _params(request, config)
+    if isinstance(params, HttpResponse):
+        return params
+    outcome = process_result(
+        params, config, client_ip=client_ip(request), request=request, method=request.method
+    )
+    return HttpResponse(
+        outcome.body, status=outcome.status, content_type="text/plain; charset=utf-8"
+    )
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+    context.setdefault("base_template", setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE))
+    return render(request, template, context, status=status)
+
+
+def _refused(request: HttpRequest, form: Any, endpoint: str, config: MerchantConfig):
+    refusal = form.refusal
+    callback = form.callback
+    record_rejection(
+        endpoint=endpoint,
+        reason=refusal.reason,
+        detail=refusal.detail,
+        params=form.data,
+        method=request.method,
+        client_ip=client_ip(request),
+        inv_id=callback.inv_id if callback else None,
+        config=config,
+    )
+    context = {
+        "form": form,
+        "reason": refusal.reason,
+        "not_notified": refusal.reason == RejectionReason.NOT_NOTIFIED,
+        "InvId": callback.inv_id if callback else None,
+    }
+    return _page(request, "wagtail_robokassa/error.html", context, status=refusal.status)
+
+
+def _visit(
+    request: HttpRequest,
+    form: Any,
+    config: MerchantConfig,
+    kind: str,
+    template: str,
+    signed: bool,
+):
+    visit = record_visit(
+        kind,
+        form.callback,
+        sender=form,
+        signature_valid=True if signed else None,
+        client_ip=client_ip(request),
+        request=request,
+    )
+    context = {
+        **form.extra_params(),
+        "form": form,
+        "InvId": form.callback.inv_id,
+        "OutSum": form.callback.out_sum,
+        "invoice": visit.invoice,
+        "visit": visit,
+        "currency": config.currency_symbol,
+    }
+    return _page(request, template, context)
+
+
+@csrf_exempt
+@never_cache
+def success(request: HttpRequest) -> HttpResponse:
+    """Success URL: a thank-you page for a verified redirect. Changes no payment state."""
+    config = get_config()
+    params = _params(request, config)
+    if isinstance(params, HttpResponse):
+        return params
+    form = SuccessRedirectForm(params, config=config)
+    if not form.is_valid():
+        return _refused(request, form, Endpoint.SUCCESS, config)
+    return _visit(request, form, config, VisitKind.SUCCESS, "wagtail_robokassa/success.html", True)
+
+
+@csrf_exempt
+@never_cache
+def fail(request: HttpRequest) -> HttpResponse:
+    """Fail URL: unsigned and untrusted; shown and logged only."""
+    config = get_config()
+    params = _params(request, config)
+    if isinstance(params, HttpResponse):
+        return params
+    form = FailRedirectForm(params, config=config)
+    if not form.is_valid():
+        return _refused(request, form, Endpoint.FAIL, config)
+    return _visit(request, form, config, VisitKind.FAIL, "wagtail_robokassa/fail.html", False)
