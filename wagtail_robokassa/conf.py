@@ -8,12 +8,15 @@ settings themselves.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
 
@@ -89,8 +92,10 @@ DJANGO_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 CONFIG_FIELDS = frozenset(f.name for f in fields(MerchantConfig))
 
 
+@functools.cache
 def django_settings_values() -> dict[str, Any]:
-    """The ``MerchantConfig`` fields that Django settings set explicitly."""
+    """The ``MerchantConfig`` fields that Django settings set explicitly (cached until a
+    ``ROBOKASSA_*`` setting changes)."""
     values: dict[str, Any] = {}
     for setting, (name, convert) in DJANGO_SETTINGS.items():
         if hasattr(settings, setting):
@@ -98,6 +103,12 @@ def django_settings_values() -> dict[str, Any]:
     if "use_post" in values:
         values["use_post_explicit"] = True
     return values
+
+
+@receiver(setting_changed)
+def _forget_settings(*, setting: str, **kwargs: Any) -> None:
+    if setting.startswith("ROBOKASSA_"):
+        django_settings_values.cache_clear()
 
 
 # Further sources, consulted after Django settings; the Wagtail settings panel registers one.

@@ -7,10 +7,21 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .protocol import bare_shp_name, is_shp_name
+
 #: Amount as sent to ROBOKASSA: two decimals, up to eight integer digits.
 INVOICE_AMOUNT = {"max_digits": 10, "decimal_places": 2}
 #: Amount as received from ROBOKASSA (``100.000000``): kept exactly as it came.
 RECEIVED_AMOUNT = {"max_digits": 19, "decimal_places": 8}
+
+
+def user_parameters(params: dict[str, str]) -> dict[str, str]:
+    """The ``Shp_*`` entries of stored request parameters."""
+    return {name: value for name, value in params.items() if is_shp_name(name)}
+
+
+def bare_names(shp: dict[str, str]) -> dict[str, str]:
+    return {bare_shp_name(name): value for name, value in shp.items()}
 
 
 class InvoiceStatus(models.TextChoices):
@@ -98,7 +109,6 @@ class SuccessNotification(models.Model):
     email = models.CharField(_("e-mail"), max_length=254, blank=True)
     payment_method = models.CharField(_("payment method"), max_length=64, blank=True)
     inc_curr_label = models.CharField(_("currency label"), max_length=64, blank=True)
-    shp = models.JSONField(_("user parameters"), default=dict, blank=True)
     params = models.JSONField(_("received parameters"), default=dict, blank=True)
     invoice = models.ForeignKey(
         Invoice,
@@ -118,18 +128,27 @@ class SuccessNotification(models.Model):
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         constraints = [
+            # Leading with inv_id, it also serves searches by InvId.
             models.UniqueConstraint(
-                fields=["merchant_login", "is_test", "inv_id"], name="robokassa_notification_once"
+                fields=["inv_id", "merchant_login", "is_test"], name="robokassa_notification_once"
             ),
         ]
         indexes = [
             models.Index(fields=["created_at"], name="robokassa_notification_created"),
-            models.Index(fields=["inv_id"], name="robokassa_notification_invid"),
-            models.Index(fields=["is_test", "created_at"], name="robokassa_notification_test"),
         ]
 
     def __str__(self) -> str:
         return f"#{self.inv_id} {self.out_sum}"
+
+    @property
+    def shp(self) -> dict[str, str]:
+        """The ``Shp_*`` parameters as received."""
+        return user_parameters(self.params)
+
+    @property
+    def extra(self) -> dict[str, str]:
+        """The ``Shp_*`` values by bare name, as the signals give them."""
+        return bare_names(self.shp)
 
     # django-robokassa's attribute names, for signal handlers written against it.
     @property
@@ -155,7 +174,6 @@ class PaymentVisit(models.Model):
     is_test = models.BooleanField(_("test payment"), default=False)
     signature_valid = models.BooleanField(_("signature valid"), null=True, blank=True)
     culture = models.CharField(_("language"), max_length=16, blank=True)
-    extra = models.JSONField(_("user parameters"), default=dict, blank=True)
     params = models.JSONField(_("received parameters"), default=dict, blank=True)
     invoice = models.ForeignKey(
         Invoice,
@@ -180,6 +198,11 @@ class PaymentVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.inv_id}"
+
+    @property
+    def extra(self) -> dict[str, str]:
+        """The ``Shp_*`` values by bare name."""
+        return bare_names(user_parameters(self.params))
 
 
 class Endpoint(models.TextChoices):

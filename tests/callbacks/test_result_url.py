@@ -359,7 +359,8 @@ def portable_path(monkeypatch):
     """The path for databases without INSERT … ON CONFLICT … RETURNING (savepoint + lock)."""
     from wagtail_robokassa.services import recording
 
-    monkeypatch.setattr(recording, "_UPSERT_VENDORS", frozenset())
+    monkeypatch.setattr(recording, "one_statement", lambda: False)
+    monkeypatch.setattr(recording, "_upsert", lambda: False)
 
 
 def test_portable_path_records_once(client, results_log, portable_path):
@@ -388,3 +389,27 @@ def test_paying_an_expired_invoice_still_records_the_money(client, results_log):
     assert deliver(client, result_params(invoice.pk)).content == f"OK{invoice.pk}".encode()
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_per_payment_on_postgresql(client, django_assert_num_queries):
+    invoice = make_invoice()
+    with django_assert_num_queries(1):
+        response = deliver(client, result_params(invoice.pk))
+    assert response.content == f"OK{invoice.pk}".encode()
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert SuccessNotification.objects.get().invoice == invoice
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_refuses_a_mismatch_without_writing(client):
+    invoice = make_invoice("100.00")
+    response = deliver(client, result_params(invoice.pk, "50.000000"))
+    assert response.status_code == 400
+    assert SuccessNotification.objects.count() == 0
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PENDING
+    assert RejectedRequest.objects.get().reason == "amount_mismatch"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..models import (
 )
 from ..protocol import Callback
 from ..signals import result_received
-from .recording import count_repeat_delivery, insert_once, mark_paid
+from . import recording
 from .rejections import record_rejection
 from .verification import Refusal, verified_result
 
@@ -91,21 +92,6 @@ def _refused(
     return ResultOutcome(status=refusal.status, body=body, reason=refusal.reason)
 
 
-def _check_invoice(invoice: Invoice, callback: Callback) -> None:
-    if invoice.is_test != callback.is_test:
-        raise Refusal(
-            RejectionReason.MODE_MISMATCH,
-            f"IsTest={int(callback.is_test)} for a {'test' if invoice.is_test else 'live'} payment",
-            callback=callback,
-        )
-    if invoice.amount != callback.out_sum:
-        raise Refusal(
-            RejectionReason.AMOUNT_MISMATCH,
-            f"OutSum {callback.out_sum_raw} for a payment of {invoice.amount}",
-            callback=callback,
-        )
-
-
 def _notification_values(
     callback: Callback, config: MerchantConfig, client_ip: str | None
 ) -> dict[str, Any]:
@@ -118,10 +104,20 @@ def _notification_values(
         "email": callback.email[:254],
         "payment_method": callback.payment_method[:64],
         "inc_curr_label": callback.inc_curr_label[:64],
-        "shp": dict(callback.shp),
         "params": {k: v for k, v in callback.params if k.lower() not in _NOT_KEPT},
         "client_ip": client_ip,
     }
+
+
+def _instance(
+    recorded: recording.Recorded, values: dict[str, Any], now: Any, invoice: Invoice | None
+) -> SuccessNotification:
+    """The recorded notification as a model instance, without reading it back."""
+    notification = SuccessNotification(
+        pk=recorded.notification_id, created_at=now, invoice=invoice, **values
+    )
+    notification._state.adding = False
+    return notification
 
 
 def _record(
@@ -132,31 +128,36 @@ def _record(
     request: HttpRequest | None,
 ) -> ResultOutcome:
     answer = f"OK{callback.inv_id}"
-    with transaction.atomic():
-        notification = insert_once(_notification_values(callback, config, client_ip))
-        if notification is None:
+    now = timezone.now()
+    listeners = result_received.has_listeners()
+    # Receivers share the transaction, so that one that raises rolls the delivery back.
+    atomic = transaction.atomic() if listeners or not recording.one_statement() else nullcontext()
+    with atomic:
+        values = _notification_values(callback, config, client_ip)
+        recorded = recording.record_payment(
+            values,
+            callback,
+            now=now,
+            require_invoice=setting("ROBOKASSA_REQUIRE_INVOICE", False),
+        )
+        if recorded.duplicate:
             key = {"merchant_login": config.login, "is_test": callback.is_test}
-            count_repeat_delivery({**key, "inv_id": callback.inv_id}, timezone.now())
+            recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, now)
             logger.info("ROBOKASSA repeated notification for InvId %s", callback.inv_id)
             return ResultOutcome(200, answer, duplicate=True)
-        invoice = None
-        if notification.invoice_id is not None:
-            invoice = mark_paid(notification.invoice_id, notification.created_at)
-        if invoice is not None:
-            _check_invoice(invoice, callback)  # a refusal rolls the transition back
-        elif setting("ROBOKASSA_REQUIRE_INVOICE", False):
-            raise Refusal(
-                RejectionReason.UNKNOWN_INVOICE, "no payment with this InvId", callback=callback
+        notification = invoice = None
+        if listeners:
+            if recorded.invoice_id is not None:
+                invoice = Invoice.objects.get(pk=recorded.invoice_id)
+            notification = _instance(recorded, values, now, invoice)
+            result_received.send(
+                sender=notification,
+                InvId=callback.inv_id,
+                OutSum=callback.out_sum,
+                extra=callback.extra,
+                invoice=invoice,
+                request=request,
+                notification=notification,
             )
-        notification.invoice = invoice
-        result_received.send(
-            sender=notification,
-            InvId=callback.inv_id,
-            OutSum=callback.out_sum,
-            extra=callback.extra,
-            invoice=invoice,
-            request=request,
-            notification=notification,
-        )
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
     return ResultOutcome(200, answer, notification=notification, invoice=invoice)

@@ -45,7 +45,6 @@ def record_visit(
         is_test=callback.is_test,
         signature_valid=signature_valid,
         culture=callback.culture[:16],
-        extra=callback.extra,
         params={k: v for k, v in callback.params if k.lower() not in _NOT_KEPT},
         invoice=invoice,
         client_ip=client_ip,

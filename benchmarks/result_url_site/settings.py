@@ -1,0 +1,61 @@
+"""A production-like site for the Result URL benchmark: DEBUG off, the usual middleware."""
+
+import os
+
+import dj_database_url
+
+SECRET_KEY = "benchmark-only-key-not-a-secret"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "wagtail_robokassa",
+    "wagtail.contrib.settings",
+    "wagtail.users",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+]
+if os.environ.get("BENCH_LEGACY_APP"):
+    INSTALLED_APPS.append("robokassa")  # django-robokassa3, unpacked and patched by the runner
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "benchmarks.result_url_site.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=600)}
+USE_TZ = True
+TIME_ZONE = "Europe/Moscow"
+STATIC_URL = "/static/"
+WAGTAIL_SITE_NAME = "benchmark"
+WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+
+ROBOKASSA_LOGIN = "bench"
+ROBOKASSA_PASSWORD1 = "bench-password-1"
+ROBOKASSA_PASSWORD2 = "bench-password-2"
+ROBOKASSA_STRICT_CHECK = True

@@ -1,0 +1,49 @@
+import pytest
+from django.core import checks
+
+from wagtail_robokassa.checks import check_configuration
+
+
+def ids():
+    return sorted(message.id for message in check_configuration())
+
+
+def test_configured_project_is_clean():
+    assert ids() == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"ROBOKASSA_LOGIN": ""}, "robokassa.E001"),
+        ({"ROBOKASSA_PASSWORD1": ""}, "robokassa.E002"),
+        ({"ROBOKASSA_PASSWORD2": ""}, "robokassa.E003"),
+        ({"ROBOKASSA_TEST_MODE": True, "ROBOKASSA_TEST_PASSWORD2": ""}, "robokassa.E004"),
+        ({"ROBOKASSA_TEST_PASSWORD1": "live-password-1"}, "robokassa.W001"),
+        ({"ROBOKASSA_HASH_ALGORITHM": "sha3_256"}, "robokassa.E005"),
+    ],
+)
+def test_each_misconfiguration_is_reported(settings, overrides, expected):
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    assert ids() == [expected]
+
+
+def test_password2_is_not_needed_without_the_result_url(settings):
+    settings.ROBOKASSA_PASSWORD2 = ""
+    settings.ROOT_URLCONF = "tests.urls_without_robokassa"
+    assert ids() == []
+
+
+def test_unavailable_ripemd160_is_an_error(settings, monkeypatch):
+    import wagtail_robokassa.checks as module
+
+    settings.ROBOKASSA_HASH_ALGORITHM = "ripemd160"
+    assert ids() == []
+    monkeypatch.setattr(module, "algorithm_available", lambda name: False)
+    assert ids() == ["robokassa.E006"]
+
+
+def test_checks_are_registered_with_django():
+    registered = checks.registry.registry.get_checks()
+    assert check_configuration in registered
