@@ -15,55 +15,45 @@ TEST_PASSWORD2 = settings.ROBOKASSA_TEST_PASSWORD2
 SECRETS = (LIVE_PASSWORD1, LIVE_PASSWORD2, TEST_PASSWORD1, TEST_PASSWORD2)
 
 
-def _signed(sign, inv_id, out_sum, password, shp, is_test, algorithm, upper, extra):
-    shp = dict(shp or {})
-    signature = sign(out_sum, inv_id, password, shp=shp, algorithm=algorithm)
-    params = {
-        "OutSum": out_sum,
-        "InvId": str(inv_id),
-        "SignatureValue": signature.upper() if upper else signature,
-        **shp,
-    }
-    if is_test:
-        params["IsTest"] = "1"
-    params.update(extra or {})
-    return params
+def _request_maker(sign, password_number, upper_by_default):
+    def make(
+        inv_id,
+        out_sum="100.000000",
+        *,
+        password=None,
+        shp=None,
+        is_test=False,
+        algorithm="md5",
+        upper=upper_by_default,
+        extra=None,
+    ):
+        passwords = {
+            (1, False): LIVE_PASSWORD1,
+            (1, True): TEST_PASSWORD1,
+            (2, False): LIVE_PASSWORD2,
+            (2, True): TEST_PASSWORD2,
+        }
+        password = password or passwords[password_number, is_test]
+        shp = dict(shp or {})
+        signature = sign(out_sum, inv_id, password, shp=shp, algorithm=algorithm)
+        params = {
+            "OutSum": out_sum,
+            "InvId": str(inv_id),
+            "SignatureValue": signature.upper() if upper else signature,
+            **shp,
+        }
+        if is_test:
+            params["IsTest"] = "1"
+        params.update(extra or {})
+        return params
+
+    return make
 
 
-def result_params(
-    inv_id,
-    out_sum="100.000000",
-    *,
-    password=None,
-    shp=None,
-    is_test=False,
-    algorithm="md5",
-    upper=True,
-    extra=None,
-):
-    """A Result URL request as ROBOKASSA sends it (upper-case signature, 6 decimals)."""
-    password = password or (TEST_PASSWORD2 if is_test else LIVE_PASSWORD2)
-    return _signed(
-        result_signature, inv_id, out_sum, password, shp, is_test, algorithm, upper, extra
-    )
-
-
-def success_params(
-    inv_id,
-    out_sum="100.000000",
-    *,
-    password=None,
-    shp=None,
-    is_test=False,
-    algorithm="md5",
-    upper=False,
-    extra=None,
-):
-    """A Success URL redirect (Password#1)."""
-    password = password or (TEST_PASSWORD1 if is_test else LIVE_PASSWORD1)
-    return _signed(
-        success_signature, inv_id, out_sum, password, shp, is_test, algorithm, upper, extra
-    )
+#: A Result URL request as ROBOKASSA sends it (Password#2, upper-case signature, 6 decimals).
+result_params = _request_maker(result_signature, 2, upper_by_default=True)
+#: A Success URL redirect (Password#1).
+success_params = _request_maker(success_signature, 1, upper_by_default=False)
 
 
 def make_invoice(amount="100.00", *, is_test=False, **fields):

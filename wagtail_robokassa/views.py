@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .conf import MerchantConfig, get_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
-from .models import Endpoint, RejectionReason, VisitKind
+from .models import RejectionReason, VisitKind
 from .services import process_result, record_rejection, record_visit
 
 DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
@@ -85,19 +85,12 @@ def _refused(request: HttpRequest, form: Any, endpoint: str, config: MerchantCon
     return _page(request, "wagtail_robokassa/error.html", context, status=refusal.status)
 
 
-def _visit(
-    request: HttpRequest,
-    form: Any,
-    config: MerchantConfig,
-    kind: str,
-    template: str,
-    signed: bool,
-):
+def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
     visit = record_visit(
         kind,
         form.callback,
         sender=form,
-        signature_valid=True if signed else None,
+        signature_valid=True if kind == VisitKind.SUCCESS else None,
         client_ip=client_ip(request),
         request=request,
     )
@@ -110,32 +103,29 @@ def _visit(
         "visit": visit,
         "currency": config.currency_symbol,
     }
-    return _page(request, template, context)
+    return _page(request, f"wagtail_robokassa/{kind}.html", context)
+
+
+def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpResponse:
+    config = get_config()
+    params = _params(request, config)
+    if isinstance(params, HttpResponse):
+        return params
+    form = form_class(params, config=config)
+    if not form.is_valid():
+        return _refused(request, form, kind, config)
+    return _visit(request, form, config, kind)
 
 
 @csrf_exempt
 @never_cache
 def success(request: HttpRequest) -> HttpResponse:
     """Success URL: a thank-you page for a verified redirect. Changes no payment state."""
-    config = get_config()
-    params = _params(request, config)
-    if isinstance(params, HttpResponse):
-        return params
-    form = SuccessRedirectForm(params, config=config)
-    if not form.is_valid():
-        return _refused(request, form, Endpoint.SUCCESS, config)
-    return _visit(request, form, config, VisitKind.SUCCESS, "wagtail_robokassa/success.html", True)
+    return _buyer_page(request, SuccessRedirectForm, VisitKind.SUCCESS)
 
 
 @csrf_exempt
 @never_cache
 def fail(request: HttpRequest) -> HttpResponse:
     """Fail URL: unsigned and untrusted; shown and logged only."""
-    config = get_config()
-    params = _params(request, config)
-    if isinstance(params, HttpResponse):
-        return params
-    form = FailRedirectForm(params, config=config)
-    if not form.is_valid():
-        return _refused(request, form, Endpoint.FAIL, config)
-    return _visit(request, form, config, VisitKind.FAIL, "wagtail_robokassa/fail.html", False)
+    return _buyer_page(request, FailRedirectForm, VisitKind.FAIL)

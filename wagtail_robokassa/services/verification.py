@@ -72,19 +72,18 @@ def _password(get_password: Any, is_test: bool, callback: Callback) -> str:
         ) from None
 
 
-def verified_result(params: Any, config: MerchantConfig) -> Callback:
-    """A Result URL request signed with Password#2 of the pair its ``IsTest`` names."""
+def _verified(params: Any, config: MerchantConfig, password_for: Any, check: Any) -> Callback:
     callback = parse(params)
     _check_mode(callback, config)
-    password = _password(config.password2_for, callback.is_test, callback)
-    _verify(callback, password, config, verify_result)
+    _verify(callback, _password(password_for, callback.is_test, callback), config, check)
     return callback
+
+
+def verified_result(params: Any, config: MerchantConfig) -> Callback:
+    """A Result URL request signed with Password#2 of the pair its ``IsTest`` names."""
+    return _verified(params, config, config.password2_for, verify_result)
 
 
 def verified_success(params: Any, config: MerchantConfig) -> Callback:
     """A Success URL redirect signed with Password#1 of the pair its ``IsTest`` names."""
-    callback = parse(params)
-    _check_mode(callback, config)
-    password = _password(config.password1_for, callback.is_test, callback)
-    _verify(callback, password, config, verify_success)
-    return callback
+    return _verified(params, config, config.password1_for, verify_success)
