@@ -92,3 +92,16 @@ def fail_log():
     from wagtail_robokassa.signals import fail_page_visited
 
     yield from _signal_log(fail_page_visited)
+
+
+@pytest.fixture
+def default_site(django_db_blocker):
+    """The default Site with a root page (transactional tests flush the migrations' ones)."""
+    from wagtail.models import Locale, Page, Site
+
+    Locale.objects.get_or_create(language_code="en")
+    root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        site = Site.objects.create(hostname="testserver", root_page=root, is_default_site=True)
+    return site

@@ -9,8 +9,8 @@ settings themselves.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +42,11 @@ class MerchantConfig:
     use_post_explicit: bool = False
     strict_check: bool = True
     extra_params: tuple[str, ...] = ()
+    send_receipts: bool = False
+    receipt_sno: str = ""
+    receipt_tax: str = "none"
+    receipt_payment_method: str = "full_payment"
+    receipt_payment_object: str = "commodity"
     site_id: int | None = None
 
     def password1_for(self, is_test: bool) -> str:
@@ -87,9 +92,12 @@ DJANGO_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "ROBOKASSA_USE_POST": ("use_post", bool),
     "ROBOKASSA_STRICT_CHECK": ("strict_check", bool),
     "ROBOKASSA_EXTRA_PARAMS": ("extra_params", lambda value: tuple(value or ())),
+    "ROBOKASSA_SEND_RECEIPTS": ("send_receipts", bool),
+    "ROBOKASSA_RECEIPT_SNO": ("receipt_sno", lambda value: value or ""),
+    "ROBOKASSA_RECEIPT_TAX": ("receipt_tax", str),
+    "ROBOKASSA_RECEIPT_PAYMENT_METHOD": ("receipt_payment_method", str),
+    "ROBOKASSA_RECEIPT_PAYMENT_OBJECT": ("receipt_payment_object", str),
 }
-
-CONFIG_FIELDS = frozenset(f.name for f in fields(MerchantConfig))
 
 
 @functools.cache
@@ -111,29 +119,76 @@ def _forget_settings(*, setting: str, **kwargs: Any) -> None:
         django_settings_values.cache_clear()
 
 
-# Further sources, consulted after Django settings; the Wagtail settings panel registers one.
-SiteSource = Callable[[Any], Mapping[str, Any]]
-_site_sources: list[SiteSource] = []
+#: The fields a Site's settings provide (the model's fields of the same names).
+SITE_FIELDS = (
+    "login",
+    "password1",
+    "password2",
+    "test_password1",
+    "test_password2",
+    "password3",
+    "test_mode",
+    "algorithm",
+    "culture",
+    "host",
+    "strict_check",
+    "send_receipts",
+    "receipt_sno",
+    "receipt_tax",
+    "receipt_payment_method",
+    "receipt_payment_object",
+)
+#: What verifying a callback needs. When Django settings give all of it, callbacks never read the
+#: database for configuration (Django settings win field by field, so the Site cannot change it).
+CALLBACK_FIELDS = frozenset(
+    {
+        "login",
+        "password1",
+        "password2",
+        "test_password1",
+        "test_password2",
+        "test_mode",
+        "algorithm",
+    }
+)
 
 
-def register_site_source(source: SiteSource) -> None:
-    """Add a source of per-Site values (used only where Django settings set nothing)."""
-    if source not in _site_sources:
-        _site_sources.append(source)
-
-
-def get_config(site: Any = None) -> MerchantConfig:
-    """The configuration for ``site`` (or the project-wide one when ``site`` is None)."""
+def get_config(site: Any = None, *, row: Any = None) -> MerchantConfig:
+    """The configuration for ``site`` (or for an already loaded ``RobokassaSettings`` row);
+    without either, Django settings and defaults only."""
     values: dict[str, Any] = {}
-    for source in _site_sources:
-        values.update(source(site))
+    if row is None and site is not None:
+        from .models import RobokassaSettings
+
+        row = RobokassaSettings.for_site(site)  # created on first read
+    if row is not None:
+        values.update({name: getattr(row, name) for name in SITE_FIELDS})
+        values["site_id"] = row.site_id
     values.update(django_settings_values())
-    if site is not None:
-        values["site_id"] = getattr(site, "pk", None)
-    unknown = set(values) - CONFIG_FIELDS
-    if unknown:
-        raise ImproperlyConfigured("unknown ROBOKASSA configuration fields: " + ", ".join(unknown))
     return MerchantConfig(**values)
+
+
+def config_for_request(request: Any) -> MerchantConfig:
+    """The configuration of the Site the request is for."""
+    from wagtail.models import Site
+
+    return get_config(Site.find_for_request(request))
+
+
+def config_for_callback(request: Any, inv_id: int | None) -> MerchantConfig:
+    """For a known invoice, its Site's configuration (one query); otherwise the request's Site's."""
+    if django_settings_values().keys() >= CALLBACK_FIELDS:
+        return get_config()
+    if inv_id is not None:
+        from django.db.models import Subquery
+
+        from .models import Invoice, RobokassaSettings
+
+        invoice_site = Invoice.objects.filter(pk=inv_id).values("site_id")[:1]
+        row = RobokassaSettings.objects.filter(site_id=Subquery(invoice_site)).first()
+        if row is not None:
+            return get_config(row=row)
+    return config_for_request(request)
 
 
 def setting(name: str, default: Any) -> Any:

@@ -14,9 +14,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from .conf import MerchantConfig, get_config, setting
+from .conf import MerchantConfig, config_for_callback, get_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
+from .protocol import MalformedCallback, parse_callback
 from .services import process_result, record_rejection, record_visit
 
 DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
@@ -46,12 +47,15 @@ def _params(request: HttpRequest, config: MerchantConfig) -> QueryDict | HttpRes
 @transaction.non_atomic_requests
 def result(request: HttpRequest) -> HttpResponse:
     """Result URL: ``OK{InvId}`` once the payment is recorded (or was already)."""
-    config = get_config()
-    params = _params(request, config)
+    params = _params(request, get_config())
     if isinstance(params, HttpResponse):
         return params
     outcome = process_result(
-        params, config, client_ip=client_ip(request), request=request, method=request.method
+        params,
+        lambda inv_id: config_for_callback(request, inv_id),
+        client_ip=client_ip(request),
+        request=request,
+        method=request.method,
     )
     return HttpResponse(
         outcome.body, status=outcome.status, content_type="text/plain; charset=utf-8"
@@ -106,11 +110,18 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
     return _page(request, f"wagtail_robokassa/{kind}.html", context)
 
 
+def _inv_id(params: QueryDict) -> int | None:
+    try:
+        return parse_callback(params, signed=False).inv_id
+    except MalformedCallback:
+        return None
+
+
 def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpResponse:
-    config = get_config()
-    params = _params(request, config)
+    params = _params(request, get_config())
     if isinstance(params, HttpResponse):
         return params
+    config = config_for_callback(request, _inv_id(params))
     form = form_class(params, config=config)
     if not form.is_valid():
         return _refused(request, form, kind, config)

@@ -38,6 +38,7 @@ class Recorded:
 
     notification_id: int | None
     invoice_id: int | None
+    invoice: Invoice | None = None  # when this path loaded it anyway
 
     @property
     def duplicate(self) -> bool:
@@ -107,7 +108,7 @@ def record_payment(
     invoice = _mark_paid(recorded.invoice_id, now)
     if invoice is not None:  # a mismatch raises, and the caller's transaction rolls back
         _check_invoice(True, invoice.amount, invoice.is_test, callback)
-    return recorded
+    return Recorded(recorded.notification_id, recorded.invoice_id, invoice)
 
 
 @functools.cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from ..protocol import Callback
 from ..signals import result_received
 from . import recording
 from .rejections import record_rejection
-from .verification import Refusal, verified_result
+from .verification import Refusal, check_result, parse
 
 logger = logging.getLogger("wagtail_robokassa.results")
 
@@ -46,9 +47,12 @@ class ResultOutcome:
         return self.status == 200
 
 
+ConfigFor = Callable[[int | None], MerchantConfig]
+
+
 def process_result(
     params: Any,
-    config: MerchantConfig,
+    config_for: MerchantConfig | ConfigFor,
     *,
     client_ip: str | None = None,
     request: HttpRequest | None = None,
@@ -60,18 +64,21 @@ def process_result(
     the site failed (misconfiguration, a signal receiver raising), so that ROBOKASSA retries.
     Refusals are recorded outside the transaction that was rolled back.
     """
-    callback = None
+    resolve = config_for if callable(config_for) else lambda inv_id: config_for
+    callback = config = None
     try:
-        callback = verified_result(params, config)
+        callback = parse(params)
+        config = resolve(callback.inv_id)
+        check_result(callback, config)
         return _record(callback, config, client_ip=client_ip, request=request)
     except Refusal as refusal:
-        return _refused(refusal, params, config, client_ip, method)
+        failure = refusal
     except Exception as error:
         logger.exception("ROBOKASSA Result URL processing failed")
-        refusal = Refusal(
+        failure = Refusal(
             RejectionReason.HANDLER_ERROR, type(error).__name__, status=500, callback=callback
         )
-        return _refused(refusal, params, config, client_ip, method)
+    return _refused(failure, params, config or resolve(None), client_ip, method)
 
 
 def _refused(
@@ -147,7 +154,8 @@ def _record(
             return ResultOutcome(200, answer, duplicate=True)
         notification = invoice = None
         if listeners:
-            if recorded.invoice_id is not None:
+            invoice = recorded.invoice
+            if invoice is None and recorded.invoice_id is not None:
                 invoice = Invoice.objects.get(pk=recorded.invoice_id)
             notification = _instance(recorded, values, now, invoice)
             result_received.send(

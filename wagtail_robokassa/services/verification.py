@@ -72,18 +72,27 @@ def _password(get_password: Any, is_test: bool, callback: Callback) -> str:
         ) from None
 
 
-def _verified(params: Any, config: MerchantConfig, password_for: Any, check: Any) -> Callback:
-    callback = parse(params)
+def check_result(callback: Callback, config: MerchantConfig) -> None:
+    """Refuse a Result URL request not signed with Password#2 of the pair its ``IsTest`` names."""
     _check_mode(callback, config)
-    _verify(callback, _password(password_for, callback.is_test, callback), config, check)
-    return callback
+    password = _password(config.password2_for, callback.is_test, callback)
+    _verify(callback, password, config, verify_result)
+
+
+def check_success(callback: Callback, config: MerchantConfig) -> None:
+    """Refuse a Success URL redirect not signed with Password#1 of the pair ``IsTest`` names."""
+    _check_mode(callback, config)
+    password = _password(config.password1_for, callback.is_test, callback)
+    _verify(callback, password, config, verify_success)
 
 
 def verified_result(params: Any, config: MerchantConfig) -> Callback:
-    """A Result URL request signed with Password#2 of the pair its ``IsTest`` names."""
-    return _verified(params, config, config.password2_for, verify_result)
+    callback = parse(params)
+    check_result(callback, config)
+    return callback
 
 
 def verified_success(params: Any, config: MerchantConfig) -> Callback:
-    """A Success URL redirect signed with Password#1 of the pair its ``IsTest`` names."""
-    return _verified(params, config, config.password1_for, verify_success)
+    callback = parse(params)
+    check_success(callback, config)
+    return callback

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .protocol import bare_shp_name, is_shp_name
+from ..protocol import bare_shp_name, is_shp_name
 
 #: Amount as sent to ROBOKASSA: two decimals, up to eight integer digits.
 INVOICE_AMOUNT = {"max_digits": 10, "decimal_places": 2}

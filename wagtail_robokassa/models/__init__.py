@@ -1,0 +1,31 @@
+"""Payment records and the per-Site settings."""
+
+from .records import (
+    Endpoint,
+    Invoice,
+    InvoiceStatus,
+    PaymentVisit,
+    RejectedRequest,
+    RejectionOverflow,
+    RejectionReason,
+    SuccessNotification,
+    VisitKind,
+    bare_names,
+    user_parameters,
+)
+from .settings import RobokassaSettings
+
+__all__ = [
+    "Endpoint",
+    "Invoice",
+    "InvoiceStatus",
+    "PaymentVisit",
+    "RejectedRequest",
+    "RejectionOverflow",
+    "RejectionReason",
+    "RobokassaSettings",
+    "SuccessNotification",
+    "VisitKind",
+    "bare_names",
+    "user_parameters",
+]

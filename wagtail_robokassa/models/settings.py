@@ -1,0 +1,134 @@
+"""The shop's ROBOKASSA configuration for one Wagtail Site, edited in Settings → ROBOKASSA."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from ..panels import CabinetPanel
+from ..protocol import HASH_ALGORITHMS, HOSTS, PaymentMethod, PaymentObject, Tax, TaxSystem
+from ..settings_form import RobokassaSettingsForm
+
+CULTURES = [("", _("The buyer's browser language")), ("ru", _("Russian")), ("en", _("English"))]
+COUNTRIES = [
+    (HOSTS["ru"], _("Russia (auth.robokassa.ru)")),
+    (HOSTS["kz"], _("Kazakhstan (auth.robokassa.kz)")),
+]
+TAX_SYSTEMS = [("", _("As set in the ROBOKASSA cabinet"))] + [
+    (choice.value, label) for choice, label in zip(TaxSystem, [
+        _("General (OSN)"),
+        _("Simplified, income (USN)"),
+        _("Simplified, income minus expenses (USN)"),
+        _("Unified agricultural tax (ESN)"),
+        _("Patent"),
+    ], strict=True)
+]  # fmt: skip
+TAXES = [(tax.value, tax.value) for tax in Tax]
+PAYMENT_METHODS = [(method.value, method.value) for method in PaymentMethod]
+PAYMENT_OBJECTS = [(item.value, item.value) for item in PaymentObject]
+
+
+def _secret(label: str, help_text: str = "") -> models.CharField:
+    return models.CharField(label, max_length=255, blank=True, help_text=help_text)
+
+
+@register_setting(icon="key")
+class RobokassaSettings(BaseSiteSetting):
+    """One Site's shop. Django ``ROBOKASSA_*`` settings win field by field (see ``conf``)."""
+
+    login = models.CharField(
+        _("merchant login"),
+        max_length=100,
+        blank=True,
+        help_text=_("The shop identifier (MerchantLogin) from the ROBOKASSA cabinet."),
+    )
+    password1 = _secret(_("Password #1"), _("Signs payments and the Success URL."))
+    password2 = _secret(_("Password #2"), _("Verifies ROBOKASSA's notifications (Result URL)."))
+    test_password1 = _secret(_("test Password #1"))
+    test_password2 = _secret(_("test Password #2"))
+    password3 = _secret(_("Password #3"), _("For refunds through the API (optional)."))
+    test_mode = models.BooleanField(
+        _("test mode"),
+        default=False,
+        help_text=_("Payments are test payments, signed with the test passwords. No money moves."),
+    )
+    algorithm = models.CharField(
+        _("hash algorithm"),
+        max_length=16,
+        choices=[(name, name.upper()) for name in HASH_ALGORITHMS],
+        default="md5",
+        help_text=_("As chosen in the cabinet's technical settings."),
+    )
+    culture = models.CharField(
+        _("payment page language"), max_length=2, choices=CULTURES, blank=True
+    )
+    host = models.CharField(_("country"), max_length=64, choices=COUNTRIES, default=HOSTS["ru"])
+    strict_check = models.BooleanField(
+        _("strict check"),
+        default=True,
+        help_text=_(
+            "Show the success page only after ROBOKASSA has confirmed the payment on the "
+            "Result URL."
+        ),
+    )
+    send_receipts = models.BooleanField(
+        _("send receipts (54-FZ)"),
+        default=False,
+        help_text=_("Send a fiscal receipt with every payment made with a payment block."),
+    )
+    receipt_sno = models.CharField(_("tax system"), max_length=32, choices=TAX_SYSTEMS, blank=True)
+    receipt_tax = models.CharField(_("VAT rate"), max_length=16, choices=TAXES, default="none")
+    receipt_payment_method = models.CharField(
+        _("payment method attribute"),
+        max_length=32,
+        choices=PAYMENT_METHODS,
+        default=PaymentMethod.FULL_PAYMENT.value,
+    )
+    receipt_payment_object = models.CharField(
+        _("payment object attribute"),
+        max_length=32,
+        choices=PAYMENT_OBJECTS,
+        default=PaymentObject.COMMODITY.value,
+    )
+
+    base_form_class = RobokassaSettingsForm
+    panels = [
+        CabinetPanel(heading=_("ROBOKASSA cabinet")),
+        MultiFieldPanel([FieldPanel("login"), FieldPanel("host")], heading=_("Shop")),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("password1"), FieldPanel("password2")]),
+                FieldPanel("password3"),
+            ],
+            heading=_("Passwords"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("test_mode"),
+                FieldRowPanel([FieldPanel("test_password1"), FieldPanel("test_password2")]),
+            ],
+            heading=_("Test mode"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("algorithm"), FieldPanel("culture"), FieldPanel("strict_check")],
+            heading=_("Technical settings"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("send_receipts"),
+                FieldPanel("receipt_sno"),
+                FieldRowPanel([FieldPanel("receipt_tax"), FieldPanel("receipt_payment_method")]),
+                FieldPanel("receipt_payment_object"),
+            ],
+            heading=_("Receipts"),
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "ROBOKASSA"
+        verbose_name_plural = "ROBOKASSA"
+
+    def __str__(self) -> str:
+        return f"ROBOKASSA ({self.site})"

@@ -1,0 +1,103 @@
+"""The settings panel's form: secrets are never shown back, and server configuration wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from .conf import DJANGO_SETTINGS, django_settings_values
+from .protocol import algorithm_available
+
+SECRET_FIELDS = ("password1", "password2", "test_password1", "test_password2", "password3")
+SETTING_NAMES = {field: setting for setting, (field, _convert) in DJANGO_SETTINGS.items()}
+
+
+class SecretInput(forms.PasswordInput):
+    """A password box that never renders a value, says whether one is stored, and can clear it."""
+
+    template_name = "wagtail_robokassa/widgets/secret_input.html"
+
+    def __init__(self, *, stored: bool = False, locked: bool = False, attrs: Any = None) -> None:
+        super().__init__(
+            attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False
+        )
+        self.stored = stored
+        self.locked = locked
+
+    def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        context = super().get_context(name, None, attrs)
+        context["widget"].update(
+            stored=self.stored, locked=self.locked, clear_name=clear_name(name)
+        )
+        return context
+
+
+def clear_name(html_name: str) -> str:
+    return f"{html_name}-clear"
+
+
+class RobokassaSettingsForm(WagtailAdminModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.locked = {
+            name: value for name, value in django_settings_values().items() if name in self.fields
+        }
+        for name in SECRET_FIELDS:
+            if name in self.fields:
+                field = self.fields[name]
+                field.required = False
+                field.strip = True
+                field.widget = SecretInput(
+                    stored=bool(getattr(self.instance, name)), locked=name in self.locked
+                )
+        for name, value in self.locked.items():
+            field = self.fields[name]
+            field.disabled = True
+            field.help_text = _("Set in server configuration (%(setting)s).") % {
+                "setting": SETTING_NAMES[name]
+            }
+            if name not in SECRET_FIELDS:
+                self.initial[name] = value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.locked:
+            cleaned[name] = getattr(self.instance, name)  # the database keeps its own value
+        for name in SECRET_FIELDS:
+            if name in self.locked or name not in self.fields:
+                continue
+            if self.data.get(clear_name(self.add_prefix(name))):
+                cleaned[name] = ""
+            elif not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name)
+        self._validate_effective(cleaned)
+        return cleaned
+
+    def effective(self, cleaned: dict[str, Any], name: str) -> Any:
+        """The value that will be in force: server configuration first, then this form."""
+        return self.locked[name] if name in self.locked else cleaned.get(name)
+
+    def _validate_effective(self, cleaned: dict[str, Any]) -> None:
+        value = lambda name: self.effective(cleaned, name)  # noqa: E731
+        if any(value(name) for name in SECRET_FIELDS) and not value("login"):
+            self._error_on("login", _("Enter the merchant login that these passwords belong to."))
+        if value("test_mode") and not (value("test_password1") and value("test_password2")):
+            self._error_on(
+                "test_mode",
+                _("Test mode needs the test Password #1 and #2 from the cabinet's test settings."),
+            )
+        algorithm = value("algorithm")
+        if algorithm and not algorithm_available(algorithm):
+            self._error_on(
+                "algorithm",
+                _(
+                    "This server cannot compute %(algorithm)s. Choose another algorithm here and in the cabinet."
+                )
+                % {"algorithm": algorithm},
+            )
+
+    def _error_on(self, name: str, message: Any) -> None:
+        self.add_error(None if name in self.locked else name, message)
