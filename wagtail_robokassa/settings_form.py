@@ -94,7 +94,8 @@ class RobokassaSettingsForm(WagtailAdminModelForm):
             self._error_on(
                 "algorithm",
                 _(
-                    "This server cannot compute %(algorithm)s. Choose another algorithm here and in the cabinet."
+                    "This server cannot compute %(algorithm)s. Choose another algorithm "
+                    "here and in the cabinet."
                 )
                 % {"algorithm": algorithm},
             )
