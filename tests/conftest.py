@@ -105,3 +105,13 @@ def default_site(django_db_blocker):
     if site is None:
         site = Site.objects.create(hostname="testserver", root_page=root, is_default_site=True)
     return site
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and site-root paths live in the cache: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.checks import Error, Warning, register
 from django.urls import NoReverseMatch, reverse
 
-from .conf import get_config
+from .conf import django_settings_values, get_config
 from .protocol import HASH_ALGORITHMS, algorithm_available
 
 TAG = "wagtail_robokassa"
@@ -21,10 +21,35 @@ def _result_url_in_use() -> bool:
     return True
 
 
+def _server_configured() -> bool:
+    """Whether the merchant is configured in Django settings rather than in the Wagtail admin
+    (whose form enforces the same rules per Site)."""
+    return any(name in django_settings_values() for name in ("login", "password1", "password2"))
+
+
 @register(TAG)
 def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
     config = get_config()
     messages: list = []
+    if config.algorithm not in HASH_ALGORITHMS:
+        messages.append(
+            Error(
+                f"ROBOKASSA_HASH_ALGORITHM {config.algorithm!r} is unknown.",
+                hint="Use one of " + ", ".join(HASH_ALGORITHMS) + ", as set in the cabinet.",
+                id="robokassa.E005",
+            )
+        )
+    elif not algorithm_available(config.algorithm):
+        messages.append(
+            Error(
+                f"This server's OpenSSL cannot compute {config.algorithm}.",
+                hint="Enable OpenSSL's legacy provider or choose another algorithm in the "
+                "cabinet and in ROBOKASSA_HASH_ALGORITHM.",
+                id="robokassa.E006",
+            )
+        )
+    if not _server_configured():
+        return messages
     if not config.login:
         messages.append(
             Error(
@@ -64,23 +89,6 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
                 "A ROBOKASSA test password equals a live one.",
                 hint="Generate separate test passwords in the cabinet.",
                 id="robokassa.W001",
-            )
-        )
-    if config.algorithm not in HASH_ALGORITHMS:
-        messages.append(
-            Error(
-                f"ROBOKASSA_HASH_ALGORITHM {config.algorithm!r} is unknown.",
-                hint="Use one of " + ", ".join(HASH_ALGORITHMS) + ", as set in the cabinet.",
-                id="robokassa.E005",
-            )
-        )
-    elif not algorithm_available(config.algorithm):
-        messages.append(
-            Error(
-                f"This server's OpenSSL cannot compute {config.algorithm}.",
-                hint="Enable OpenSSL's legacy provider or choose another algorithm in the "
-                "cabinet and in ROBOKASSA_HASH_ALGORITHM.",
-                id="robokassa.E006",
             )
         )
     return messages

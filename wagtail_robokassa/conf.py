@@ -8,15 +8,13 @@ settings themselves.
 
 from __future__ import annotations
 
-import functools
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 
 from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
 
@@ -100,10 +98,22 @@ DJANGO_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 }
 
 
-@functools.cache
+# Settings objects are replaced, never changed in place (override_settings swaps the wrapped
+# holder), so values computed for one holder stay right for as long as it lives.
+_values_by_holder: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def django_settings_values() -> dict[str, Any]:
-    """The ``MerchantConfig`` fields that Django settings set explicitly (cached until a
-    ``ROBOKASSA_*`` setting changes)."""
+    """The ``MerchantConfig`` fields that Django settings set explicitly."""
+    settings.INSTALLED_APPS  # noqa: B018 - sets the lazy settings up
+    holder = settings._wrapped
+    values = _values_by_holder.get(holder)
+    if values is None:
+        values = _values_by_holder[holder] = _read_django_settings()
+    return values
+
+
+def _read_django_settings() -> dict[str, Any]:
     values: dict[str, Any] = {}
     for setting, (name, convert) in DJANGO_SETTINGS.items():
         if hasattr(settings, setting):
@@ -111,12 +121,6 @@ def django_settings_values() -> dict[str, Any]:
     if "use_post" in values:
         values["use_post_explicit"] = True
     return values
-
-
-@receiver(setting_changed)
-def _forget_settings(*, setting: str, **kwargs: Any) -> None:
-    if setting.startswith("ROBOKASSA_"):
-        django_settings_values.cache_clear()
 
 
 #: The fields a Site's settings provide (the model's fields of the same names).
@@ -169,10 +173,14 @@ def get_config(site: Any = None, *, row: Any = None) -> MerchantConfig:
 
 
 def config_for_request(request: Any) -> MerchantConfig:
-    """The configuration of the Site the request is for."""
-    from wagtail.models import Site
+    """The configuration of the Site the request is for (kept on the request once read)."""
+    config = getattr(request, "_robokassa_config", None)
+    if config is None:
+        from wagtail.models import Site
 
-    return get_config(Site.find_for_request(request))
+        config = get_config(Site.find_for_request(request))
+        request._robokassa_config = config
+    return config
 
 
 def config_for_callback(request: Any, inv_id: int | None) -> MerchantConfig:

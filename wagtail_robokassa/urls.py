@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from . import views
+from . import pay, views
 
 urlpatterns = [
+    path("pay/", pay.pay, name="robokassa_pay"),
     path("result/", views.result, name="robokassa_result"),
     path("success/", views.success, name="robokassa_success"),
     path("fail/", views.fail, name="robokassa_fail"),

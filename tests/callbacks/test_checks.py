@@ -44,6 +44,14 @@ def test_unavailable_ripemd160_is_an_error(settings, monkeypatch):
     assert ids() == ["robokassa.E006"]
 
 
+def test_a_project_configured_in_the_admin_has_no_errors(settings):
+    for name in ("ROBOKASSA_LOGIN", "ROBOKASSA_PASSWORD1", "ROBOKASSA_PASSWORD2"):
+        delattr(settings, name)
+    assert ids() == []
+    settings.ROBOKASSA_HASH_ALGORITHM = "gost"
+    assert ids() == ["robokassa.E005"]
+
+
 def test_checks_are_registered_with_django():
     registered = checks.registry.registry.get_checks()
     assert check_configuration in registered

@@ -1,5 +1,6 @@
 """The only code that changes payment state. Views parse HTTP and call these functions."""
 
+from .payments import PaymentStart, start_payment
 from .rejections import record_rejection, redact
 from .results import ResultOutcome, process_result
 from .verification import (
@@ -13,6 +14,7 @@ from .verification import (
 from .visits import has_matching_notification, record_visit
 
 __all__ = [
+    "PaymentStart",
     "Refusal",
     "ResultOutcome",
     "check_result",
@@ -23,6 +25,7 @@ __all__ = [
     "record_rejection",
     "record_visit",
     "redact",
+    "start_payment",
     "verified_result",
     "verified_success",
 ]

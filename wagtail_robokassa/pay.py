@@ -1,0 +1,130 @@
+"""The pay view: a visitor's click on a payment block becomes an invoice and a trip to ROBOKASSA."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from wagtail.blocks.struct_block import StructValue
+from wagtail.models import Page
+
+from .blocks import PaymentButtonBlock, find_payment_block, read_token
+from .conf import get_config, setting
+from .services import start_payment
+from .views import DEFAULT_BASE_TEMPLATE, client_ip
+
+DEFAULT_TOKEN_MAX_AGE = 7 * 24 * 3600
+DEFAULT_RATE_LIMIT = (10, 60)  # invoices per client address per that many seconds
+
+
+class BuyerForm(forms.Form):
+    """What the buyer may choose: the amount (only where the block allows) and an e-mail."""
+
+    amount = forms.DecimalField(
+        label=_("Amount"), required=False, max_digits=10, decimal_places=2,
+        min_value=Decimal("0.01"),
+    )  # fmt: skip
+    email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+
+    def __init__(self, data: Any, *, block: StructValue) -> None:
+        super().__init__(data)
+        self.block = block
+        amount = self.fields["amount"]
+        if block.get("buyer_chooses_amount"):
+            amount.required = True
+            if block.get("min_amount") is not None:
+                amount.validators.append(MinValueValidator(block["min_amount"]))
+            if block.get("max_amount") is not None:
+                amount.validators.append(MaxValueValidator(block["max_amount"]))
+        self.fields["email"].required = bool(block.get("ask_email"))
+
+    def payable_amount(self) -> Decimal:
+        """The buyer's amount where the block allows it, else the block's price: never the
+        browser's word for a fixed-price block."""
+        if self.block.get("buyer_chooses_amount"):
+            return self.cleaned_data["amount"]
+        return self.block["amount"]
+
+
+def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+    context.setdefault("base_template", setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE))
+    return render(request, template, context, status=status)
+
+
+def _problem(request: HttpRequest, message: Any, status: int, page: Any = None, form=None):
+    return _page(
+        request,
+        "wagtail_robokassa/pay_error.html",
+        {"message": message, "page": page, "form": form},
+        status=status,
+    )
+
+
+def _over_rate_limit(request: HttpRequest) -> bool:
+    limit = setting("ROBOKASSA_PAY_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    if not limit:
+        return False
+    count, seconds = limit
+    key = f"wagtail_robokassa:pay:{client_ip(request) or 'unknown'}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key) > count
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=seconds)
+        return False
+
+
+@csrf_exempt  # the form is in cacheable page HTML; the signed token protects it
+@never_cache
+@require_POST
+def pay(request: HttpRequest) -> HttpResponse:
+    max_age = setting("ROBOKASSA_PAY_TOKEN_MAX_AGE", DEFAULT_TOKEN_MAX_AGE)
+    try:
+        page_id, block_id = read_token(request.POST.get("token", ""), max_age)
+    except signing.SignatureExpired:
+        return _problem(request, _("This page is out of date. Reload it and try again."), 400)
+    except signing.BadSignature:
+        return _problem(request, _("This payment link is not valid."), 400)
+    page = Page.objects.live().filter(pk=page_id).specific().first()
+    block = find_payment_block(page, block_id) if page is not None else None
+    if block is None:
+        return _problem(request, _("This payment is no longer offered."), 404)
+    form = BuyerForm(request.POST, block=block)
+    if not form.is_valid():
+        return _problem(request, _("Please correct the payment details."), 400, page, form)
+    if _over_rate_limit(request):
+        return _problem(request, _("Too many payment attempts. Try again in a minute."), 429, page)
+    site = page.get_site()
+    config = get_config(site)
+    amount = form.payable_amount()
+    receipt = (
+        PaymentButtonBlock().receipt_for(block, amount, config) if config.send_receipts else None
+    )
+    try:
+        start = start_payment(
+            config,
+            amount=amount,
+            description=block["description"],
+            email=form.cleaned_data.get("email") or "",
+            receipt=receipt,
+            inc_curr_label=block.get("inc_curr_label") or "",
+            site=site,
+            page=page,
+            block_id=block_id,
+        )
+    except ImproperlyConfigured:
+        return _problem(request, _("Payments are not configured on this site yet."), 503, page)
+    if receipt is None and setting("ROBOKASSA_PAY_METHOD", "POST") == "GET":
+        return HttpResponseRedirect(start.url)
+    return _page(request, "wagtail_robokassa/redirect.html", {"start": start, "page": page})
