@@ -223,3 +223,12 @@ def block_id_for(page: Any, value: StructValue) -> str | None:
 
 def find_payment_block(page: Any, block_id: str) -> StructValue | None:
     return next((value for found, value in payment_blocks(page) if found == block_id), None)
+
+
+def thank_you_text(invoice: Any) -> str:
+    """The thank-you text of the block an invoice was paid through, if it still has one."""
+    if invoice is None or not invoice.page_id or not invoice.block_id:
+        return ""
+    page = invoice.page.specific if invoice.page else None
+    block = find_payment_block(page, invoice.block_id) if page is not None else None
+    return (block.get("thank_you_text") or "") if block is not None else ""

@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from .blocks import thank_you_text
 from .conf import MerchantConfig, config_for_callback, get_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
@@ -106,6 +107,7 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
         "invoice": visit.invoice,
         "visit": visit,
         "currency": config.currency_symbol,
+        "thank_you_text": thank_you_text(visit.invoice) if kind == VisitKind.SUCCESS else "",
     }
     return _page(request, f"wagtail_robokassa/{kind}.html", context)
 

@@ -29,6 +29,15 @@ def hidden_fields(response):
     return [(name, unescape(value)) for name, value in pairs]
 
 
+def test_thank_you_text_on_the_success_page(client, home):
+    page = publish_shop_page(home, [("payment", payment_value(thank_you_text="Ждём вас!"))])
+    client.post(PAY, {"token": page_token(client, page)})
+    invoice = Invoice.objects.get()
+    client.post("/robokassa/result/", result_params(invoice.pk, "990.000000"))
+    success = client.get("/robokassa/success/", success_params(invoice.pk, "990.000000"))
+    assert "Ждём вас!" in success.content.decode()
+
+
 def test_the_whole_payment(client, shop_page, results_log):
     token = page_token(client, shop_page)
     response = client.post(PAY, {"token": token, "amount": "1.00"})  # amount ignored: fixed price
