@@ -74,6 +74,7 @@ class Invoice(models.Model):
 
     class Meta:
         verbose_name = _("payment")
+        default_permissions = ("view", "export")  # records are never edited by hand
         verbose_name_plural = _("payments")
         ordering = ["-created_at"]
         indexes = [
@@ -125,6 +126,7 @@ class SuccessNotification(models.Model):
 
     class Meta:
         verbose_name = _("notification")
+        default_permissions = ("view", "export")  # records are never edited by hand
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         constraints = [
@@ -188,6 +190,7 @@ class PaymentVisit(models.Model):
 
     class Meta:
         verbose_name = _("visit")
+        default_permissions = ("view", "export")  # records are never edited by hand
         verbose_name_plural = _("visits")
         ordering = ["-created_at"]
         indexes = [
@@ -237,6 +240,7 @@ class RejectedRequest(models.Model):
 
     class Meta:
         verbose_name = _("rejected request")
+        default_permissions = ("view", "export")  # records are never edited by hand
         verbose_name_plural = _("rejected requests")
         ordering = ["-created_at"]
         indexes = [

@@ -1,0 +1,110 @@
+"""Exports: each format parsed back and compared with the filtered listing."""
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from tests.helpers import SECRETS
+
+pytestmark = pytest.mark.django_db
+EXPORT = "/admin/robokassa_payments/export/"
+
+
+def body(response):
+    return b"".join(response.streaming_content) if response.streaming else response.getvalue()
+
+
+def listing(client, **params):
+    return list(client.get("/admin/robokassa_payments/", params).context["object_list"])
+
+
+def csv_rows(response):
+    return list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
+
+
+def test_csv_is_the_filtered_listing(superuser_client, records):
+    params = {"mode": "live", "q": "example.com"}
+    rows = csv_rows(superuser_client.get(EXPORT + "csv/", params))
+    assert rows[0] == [
+        "InvId", "Created", "Paid", "Status", "Amount", "Mode", "Site", "Description", "E-mail",
+        "Reference", "Page ID",
+    ]  # fmt: skip
+    expected = listing(superuser_client, **params)
+    assert [int(row[0]) for row in rows[1:]] == [invoice.pk for invoice in expected]
+    records["paid"].refresh_from_db()
+    paid = next(row for row in rows[1:] if int(row[0]) == records["paid"].pk)
+    assert paid[3:6] == ["Paid", "990.00", "live"]
+    created = timezone.localtime(records["paid"].created_at)
+    assert paid[1] == created.isoformat()
+    assert paid[1].endswith("+03:00")  # the site time zone, Europe/Moscow
+
+
+def test_formula_looking_values_are_neutralised(superuser_client, records):
+    rows = csv_rows(superuser_client.get(EXPORT + "csv/"))
+    formula = next(row for row in rows[1:] if int(row[0]) == records["formula"].pk)
+    assert formula[7] == '\'=HYPERLINK("http://x")'
+    assert formula[8] == "'-2+3@example.com"
+    workbook = openpyxl.load_workbook(io.BytesIO(body(superuser_client.get(EXPORT + "xlsx/"))))
+    cells = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    formula_row = next(row for row in cells[1:] if row[0] == records["formula"].pk)
+    assert formula_row[7] == '\'=HYPERLINK("http://x")'
+    assert all(not isinstance(v, str) or not v.startswith("=") for row in cells for v in row)
+
+
+def test_xlsx_parses_back_with_exact_amounts(superuser_client, records):
+    response = superuser_client.get(EXPORT + "xlsx/", {"status": "pending"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    workbook = openpyxl.load_workbook(io.BytesIO(body(response)))
+    rows = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    assert rows[0][0] == "InvId"
+    assert [row[0] for row in rows[1:]] == [
+        i.pk for i in listing(superuser_client, status="pending")
+    ]
+    amounts = {row[0]: row[4] for row in rows[1:]}
+    assert Decimal(str(amounts[records["pending"].pk])) == Decimal("150.50")
+
+
+def test_json_parses_back(superuser_client, records):
+    response = superuser_client.get(EXPORT + "json/", {"mode": "test"})
+    data = json.loads(body(response), parse_float=Decimal)
+    assert [item["inv_id"] for item in data] == [records["pending"].pk]
+    assert data[0]["amount"] == Decimal("150.50")
+    assert data[0]["mode"] == "test"
+    assert data[0]["description"] == "Консультация"
+
+
+def test_empty_export(superuser_client, records):
+    assert json.loads(body(superuser_client.get(EXPORT + "json/", {"q": "nobody"}))) == []
+    assert len(csv_rows(superuser_client.get(EXPORT + "csv/", {"q": "nobody"}))) == 1
+
+
+def test_ordering_follows_the_listing(superuser_client, records):
+    rows = csv_rows(superuser_client.get(EXPORT + "csv/", {"ordering": "amount"}))
+    assert [Decimal(row[4]) for row in rows[1:]] == sorted(Decimal(row[4]) for row in rows[1:])
+
+
+@pytest.mark.parametrize("prefix", ["notifications", "visits", "rejected"])
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "json"])
+def test_every_model_exports_every_format(superuser_client, records, prefix, file_format):
+    response = superuser_client.get(f"/admin/robokassa_{prefix}/export/{file_format}/")
+    assert response.status_code == 200
+    content = body(response)
+    assert content
+    for secret in SECRETS:
+        assert secret.encode() not in content
+
+
+def test_rejected_export_keeps_params_redacted(superuser_client, records):
+    data = json.loads(body(superuser_client.get("/admin/robokassa_rejected/export/json/")))
+    assert data[0]["params"]["SignatureValue"] == "[redacted]"
+    assert data[0]["reason"] == "Wrong signature"
+
+
+def test_translated_headings(superuser_client, records):
+    rows = csv_rows(superuser_client.get(EXPORT + "csv/", HTTP_ACCEPT_LANGUAGE="ru"))
+    assert rows[0][:2] == ["Номер счёта (InvId)", "Создан"]

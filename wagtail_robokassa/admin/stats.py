@@ -1,0 +1,98 @@
+"""Read-only figures for the dashboard and the overview: live payments only, by local day.
+
+Payments are verified Result URL notifications (the money ROBOKASSA confirmed), whether or not
+they belong to an invoice. Every function is one query, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..models import Invoice, SuccessNotification
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    total: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    count: int
+    total: Decimal
+
+
+def live_payments():
+    return SuccessNotification.objects.filter(is_test=False)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _start_of(day: date):
+    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+
+
+def daily_takings(first: date, last: date) -> list[Day]:
+    """One entry per day from ``first`` to ``last``, days without payments included."""
+    rows = (
+        live_payments()
+        .filter(created_at__gte=_start_of(first), created_at__lt=_start_of(last + timedelta(1)))
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=Sum("out_sum"), count=Count("id"))
+    )
+    found = {row["day"]: row for row in rows}
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(offset)
+        row = found.get(day, {})
+        days.append(Day(day, row.get("total") or ZERO, row.get("count", 0)))
+    return days
+
+
+def summary() -> dict[str, Totals]:
+    """Today's and the last seven days' live payments (count and sum), in one query."""
+    week_start = _start_of(today() - timedelta(6))
+    day_start = _start_of(today())
+    figures = (
+        live_payments()
+        .filter(created_at__gte=week_start)
+        .aggregate(
+            week_count=Count("id"),
+            week_total=Sum("out_sum"),
+            day_count=Count("id", filter=Q(created_at__gte=day_start)),
+            day_total=Sum("out_sum", filter=Q(created_at__gte=day_start)),
+        )
+    )
+    return {
+        "today": Totals(figures["day_count"], figures["day_total"] or ZERO),
+        "week": Totals(figures["week_count"], figures["week_total"] or ZERO),
+    }
+
+
+def latest_payments(limit: int = 5) -> list[SuccessNotification]:
+    return list(live_payments().select_related("invoice").order_by("-created_at")[:limit])
+
+
+def invoice_totals_by_status(first: date, last: date) -> list[dict]:
+    """Invoices created in the range, by status: count and sum."""
+    return list(
+        Invoice.objects.filter(
+            created_at__gte=_start_of(first), created_at__lt=_start_of(last + timedelta(1))
+        )
+        .values("status")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by("status")
+    )

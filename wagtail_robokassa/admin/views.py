@@ -1,0 +1,209 @@
+"""Admin views over the payment records: listings with InvId search and export, inspect views
+that link a payment to its notification, visits and page, and the overview."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.defaults import permission_denied
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic import IndexView, InspectView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import Button
+from wagtail.admin.widgets.datetime import AdminDateInput
+
+from ..models import Invoice, PaymentVisit, SuccessNotification
+from ..protocol import MAX_INV_ID
+from . import stats
+from .charts import takings_chart
+from .dashboard import can_view_payments
+from .exporting import FORMATS, export_response
+
+_DIGITS = re.compile(r"[0-9]{1,10}\Z")
+NAMESPACES = {
+    Invoice: "robokassa_payments",
+    SuccessNotification: "robokassa_notifications",
+    PaymentVisit: "robokassa_visits",
+}
+
+
+def inspect_url(instance: Any) -> str | None:
+    namespace = NAMESPACES.get(type(instance))
+    return reverse(f"{namespace}:inspect", args=[instance.pk]) if namespace else None
+
+
+class Forbidden:
+    """Answer a refused permission with 403, not Wagtail's redirect to the dashboard."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except PermissionDenied as error:
+            return permission_denied(request, error)
+
+
+def refuse(request: Any, *args: Any, **kwargs: Any) -> Any:
+    """Adding, editing and deleting payment records is refused to everyone."""
+    return permission_denied(request, PermissionDenied("payment records are read-only"))
+
+
+class RecordIndexView(Forbidden, IndexView):
+    """A read-only listing. Digits search the InvId exactly (indexed); other text searches the
+    text columns."""
+
+    inv_id_field = "inv_id"
+    text_search_fields: tuple[str, ...] = ()
+    export_url_name: str | None = None
+
+    def search_queryset(self, queryset: QuerySet) -> QuerySet:
+        if not self.is_searching:
+            return queryset
+        query = self.search_query.strip()
+        if _DIGITS.match(query):
+            number = int(query)
+            if number > MAX_INV_ID:
+                return queryset.none()
+            return queryset.filter(**{self.inv_id_field: number})
+        condition = Q()
+        for field in self.text_search_fields:
+            condition |= Q(**{f"{field}__icontains": query})
+        return queryset.filter(condition) if self.text_search_fields else queryset.none()
+
+    @cached_property
+    def can_export(self) -> bool:
+        return bool(self.export_url_name) and self.permission_policy.user_has_permission(
+            self.request.user, "export"
+        )
+
+    @cached_property
+    def header_more_buttons(self) -> list:
+        buttons = list(super().header_more_buttons)
+        if self.can_export:
+            query = self.request.GET.copy()
+            query.pop("p", None)
+            for file_format in FORMATS:
+                url = reverse(self.export_url_name, args=[file_format])
+                buttons.append(
+                    Button(
+                        _("Export %(format)s") % {"format": file_format.upper()},
+                        url=f"{url}?{query.urlencode()}" if query else url,
+                        icon_name="download",
+                        priority=50,
+                    )
+                )
+        return buttons
+
+
+class ExportView(RecordIndexView):
+    """The listing's queryset (filters, search and ordering applied), as a file."""
+
+    permission_required = "export"
+    resource_class: Any = None
+
+    def get(self, request: Any, *args: Any, file_format: str = "csv", **kwargs: Any):
+        if file_format not in FORMATS:
+            raise Http404
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        name = self.model._meta.model_name
+        return export_response(
+            self.resource_class(),
+            self.get_queryset(),
+            file_format,
+            filename=f"robokassa-{name}-{stamp}",
+            title=str(self.model._meta.verbose_name_plural),
+        )
+
+
+class RecordInspectView(Forbidden, InspectView):
+    """Every stored field, raw parameters pretty-printed, and links to related records."""
+
+    template_name = "wagtail_robokassa/admin/inspect.html"
+
+    def get_params_display_value(self) -> Any:
+        return format_html(
+            "<pre>{}</pre>", json.dumps(self.object.params, ensure_ascii=False, indent=2)
+        )
+
+    def related_links(self) -> list[tuple[str, str, str]]:
+        """``(label, text, url)`` for the related payment, notifications, visits and page."""
+        obj = self.object
+        inv_id = obj.pk if isinstance(obj, Invoice) else obj.inv_id
+        if inv_id is None:
+            return []
+        invoice = obj if isinstance(obj, Invoice) else Invoice.objects.filter(pk=inv_id).first()
+        related: list[tuple[Any, Any]] = [(_("Payment"), invoice)] if invoice else []
+        related += [
+            (_("Notification"), n) for n in SuccessNotification.objects.filter(inv_id=inv_id)
+        ]
+        related += [(_("Visit"), v) for v in PaymentVisit.objects.filter(inv_id=inv_id)]
+        links = [
+            (str(label), str(item), inspect_url(item)) for label, item in related if item != obj
+        ]
+        if invoice is not None and invoice.page_id:
+            page_url = reverse("wagtailadmin_pages:edit", args=[invoice.page_id])
+            links.append((str(_("Page")), str(invoice.page), page_url))
+        return links
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["related_links"] = self.related_links()
+        return context
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+
+    def period(self) -> tuple[Any, Any]:
+        last = stats.today()
+        first = last - timedelta(29)
+        if self.is_valid():
+            last = self.cleaned_data["end"] or last
+            first = self.cleaned_data["start"] or last - timedelta(29)
+        if first > last:
+            first, last = last, first
+        return max(first, last - timedelta(365)), last
+
+
+class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
+    """Takings by day for a period, and invoices by status."""
+
+    template_name = "wagtail_robokassa/admin/overview.html"
+    page_title = _("Overview")
+    header_icon = "key"
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not can_view_payments(request.user):
+            raise PermissionDenied
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        form = PeriodForm(self.request.GET or None)
+        first, last = form.period()
+        days = stats.daily_takings(first, last)
+        statuses = dict(Invoice._meta.get_field("status").choices)
+        context.update(
+            form=form,
+            days=days,
+            chart=takings_chart(days, "robokassa-overview-chart"),
+            total=sum((day.total for day in days), stats.ZERO),
+            count=sum(day.count for day in days),
+            by_status=[
+                {**row, "label": statuses.get(row["status"], row["status"])}
+                for row in stats.invoice_totals_by_status(first, last)
+            ],
+        )
+        return context

@@ -1,0 +1,185 @@
+"""The "ROBOKASSA" admin menu: overview, payments, notifications, visits, rejected requests and a
+link to the settings panel. Every listing is read-only, filterable, searchable and exportable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+
+from ..models import Invoice, PaymentVisit, RejectedRequest, RobokassaSettings, SuccessNotification
+from . import filters, resources
+from .dashboard import can_view_payments
+from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
+from .views import ExportView, OverviewView, RecordIndexView, RecordInspectView, refuse
+
+
+class RecordViewSet(ModelViewSet):
+    index_view_class = RecordIndexView
+    inspect_view_class = RecordInspectView
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    exclude_form_fields: list[str] = []
+    list_per_page = 50
+    search_fields = ["pk"]  # turns the search box on; RecordIndexView decides what matches
+    inv_id_field = "inv_id"
+    text_search_fields: tuple[str, ...] = ()
+    resource_class: Any = None
+
+    if register_permission_policy is None:  # Wagtail 7.4 asks the viewset
+
+        @cached_property
+        def permission_policy(self) -> ReadOnlyPermissionPolicy:
+            return ReadOnlyPermissionPolicy(self.model)
+
+    def get_index_view_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_index_view_kwargs(
+            inv_id_field=self.inv_id_field,
+            text_search_fields=self.text_search_fields,
+            export_url_name=self.get_url_name("export"),
+            **kwargs,
+        )
+
+    @property
+    def export_view(self) -> Any:
+        return self.construct_view(
+            ExportView, **self.get_index_view_kwargs(), resource_class=self.resource_class
+        )
+
+    @property
+    def add_view(self) -> Any:
+        return refuse
+
+    @property
+    def edit_view(self) -> Any:
+        return refuse
+
+    @property
+    def delete_view(self) -> Any:
+        return refuse
+
+    def get_urlpatterns(self) -> list:
+        return [
+            *super().get_urlpatterns(),
+            path("export/<str:file_format>/", self.export_view, name="export"),
+        ]
+
+
+class PaymentViewSet(RecordViewSet):
+    model = Invoice
+    name = "robokassa_payments"
+    icon = "form"
+    menu_label = _("Payments")
+    list_display = [
+        "id",
+        "amount",
+        "status",
+        "is_test",
+        "description",
+        "email",
+        "site",
+        "created_at",
+    ]
+    filterset_class = filters.InvoiceFilterSet
+    inv_id_field = "pk"
+    text_search_fields = ("email", "description", "reference")
+    resource_class = resources.InvoiceResource
+
+
+class NotificationViewSet(RecordViewSet):
+    model = SuccessNotification
+    name = "robokassa_notifications"
+    icon = "success"
+    menu_label = _("Notifications")
+    list_display = [
+        "inv_id",
+        "out_sum",
+        "is_test",
+        "payment_method",
+        "email",
+        "deliveries",
+        "created_at",
+    ]
+    filterset_class = filters.NotificationFilterSet
+    text_search_fields = ("email",)
+    resource_class = resources.NotificationResource
+
+
+class VisitViewSet(RecordViewSet):
+    model = PaymentVisit
+    name = "robokassa_visits"
+    icon = "view"
+    menu_label = _("Visits")
+    list_display = ["inv_id", "kind", "out_sum", "signature_valid", "is_test", "created_at"]
+    filterset_class = filters.VisitFilterSet
+    resource_class = resources.VisitResource
+
+
+class RejectedRequestViewSet(RecordViewSet):
+    model = RejectedRequest
+    name = "robokassa_rejected"
+    icon = "warning"
+    menu_label = _("Rejected requests")
+    list_display = ["created_at", "endpoint", "reason", "detail", "inv_id", "client_ip"]
+    filterset_class = filters.RejectedRequestFilterSet
+    text_search_fields = ("detail",)
+    resource_class = resources.RejectedRequestResource
+
+
+class _ShownTo(MenuItem):
+    """A menu item shown only to users ``check(user)`` lets in."""
+
+    check = staticmethod(lambda user: True)
+
+    def is_shown(self, request: Any) -> bool:
+        return self.check(request.user)
+
+
+class OverviewViewSet(ViewSet):
+    name = "robokassa_overview"
+    icon = "key"
+    menu_label = _("Overview")
+    menu_item_class = type(
+        "OverviewMenuItem", (_ShownTo,), {"check": staticmethod(can_view_payments)}
+    )
+
+    def get_urlpatterns(self) -> list:
+        return [path("", OverviewView.as_view(), name="index")]
+
+
+def _can_edit_settings(user: Any) -> bool:
+    return RobokassaSettings.get_permission_policy().user_has_permission(user, "change")
+
+
+class SettingsLinkViewSet(ViewSet):
+    """A menu entry that opens Settings → ROBOKASSA for the current Site."""
+
+    name = "robokassa_settings_link"
+    icon = "cog"
+    menu_label = _("Settings")
+    menu_item_class = type(
+        "SettingsMenuItem", (_ShownTo,), {"check": staticmethod(_can_edit_settings)}
+    )
+
+    @cached_property
+    def menu_url(self) -> str:
+        return reverse("wagtailsettings:edit", args=["wagtail_robokassa", "robokassasettings"])
+
+
+class RobokassaViewSetGroup(ModelViewSetGroup):
+    menu_label = "ROBOKASSA"
+    menu_icon = "key"
+    menu_order = 300
+    items = (
+        OverviewViewSet,
+        PaymentViewSet,
+        NotificationViewSet,
+        VisitViewSet,
+        RejectedRequestViewSet,
+        SettingsLinkViewSet,
+    )

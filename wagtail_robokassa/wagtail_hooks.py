@@ -1,0 +1,25 @@
+from wagtail import hooks
+
+from .admin.permissions import register_policies
+
+# Wagtail 8 needs custom permission policies registered before anything asks for one.
+register_policies()
+
+from .admin.dashboard import PaymentsPanel, PaymentsSummaryItem, can_view_payments  # noqa: E402
+from .admin.viewsets import RobokassaViewSetGroup  # noqa: E402
+
+
+@hooks.register("register_admin_viewset")
+def register_robokassa_menu():
+    return RobokassaViewSetGroup()
+
+
+@hooks.register("construct_homepage_summary_items")
+def add_payments_summary(request, items):
+    items.append(PaymentsSummaryItem(request))
+
+
+@hooks.register("construct_homepage_panels")
+def add_payments_panel(request, panels):
+    if can_view_payments(request.user):
+        panels.append(PaymentsPanel())
