@@ -42,20 +42,39 @@ class Exporter:
         self.headings = [force_str(field.column_name) for field in fields]
         self.columns = [field.attribute for field in fields]
         self.renders = [
-            None if isinstance(field.widget, NativeWidget) else field.widget.render
+            None if isinstance(field.widget, NativeWidget) else _renderer(field.widget)
             for field in fields
         ]
 
+    def values(self, queryset: QuerySet) -> Iterator[tuple]:
+        return queryset.values_list(*self.columns).iterator(chunk_size=CHUNK_SIZE)
+
     def rows(self, queryset: QuerySet) -> Iterator[list[Any]]:
         renders = self.renders
-        for values in queryset.values_list(*self.columns).iterator(chunk_size=CHUNK_SIZE):
+        for values in self.values(queryset):
             yield [
                 value if render is None else render(value)
                 for render, value in zip(renders, values, strict=True)
             ]
 
+    def text_cells(self) -> list[Any]:
+        """One function per column turning a database value into its CSV text."""
+        return [
+            _text_cell if render is None else _after(render, _text_cell) for render in self.renders
+        ]
+
+
+def _renderer(widget: Any) -> Any:
+    return widget.renderer() if hasattr(widget, "renderer") else widget.render
+
+
+def _after(first: Any, then: Any) -> Any:
+    return lambda value: then(first(value))
+
 
 def _text_cell(value: Any) -> str:
+    if value.__class__ is str:
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, str):
@@ -72,11 +91,18 @@ class _Echo:
         return value
 
 
-def csv_lines(exporter: Exporter, queryset: QuerySet) -> Iterator[str]:
+def csv_lines(exporter: Exporter, queryset: QuerySet, rows_per_chunk: int = 500) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(exporter.headings)  # the BOM lets Excel read UTF-8
-    for row in exporter.rows(queryset):
-        yield writer.writerow([_text_cell(value) for value in row])
+    cells = exporter.text_cells()
+    lines: list[str] = []
+    for values in exporter.values(queryset):
+        lines.append(writer.writerow([cell(value) for cell, value in zip(cells, values)]))  # noqa: B905
+        if len(lines) >= rows_per_chunk:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 def _json_value(value: Any) -> str:

@@ -17,6 +17,11 @@ class IsoDateTimeWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return timezone.localtime(value).isoformat() if value else ""
 
+    def renderer(self) -> Any:
+        """``render`` for many values at once: the time zone is looked up once."""
+        zone = timezone.get_current_timezone()
+        return lambda value: value.astimezone(zone).isoformat() if value else ""
+
 
 class NativeWidget(widgets.Widget):
     """Keeps the value's own type (``Decimal``, ``int``, ``dict``, ``None``); each file format
@@ -30,6 +35,11 @@ class ModeWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return str(_("test") if value else _("live"))
 
+    def renderer(self) -> Any:
+        """``render`` for many values at once: each label is translated once."""
+        test, live = str(_("test")), str(_("live"))
+        return lambda value: test if value else live
+
 
 class ChoiceLabelWidget(widgets.Widget):
     """A stored choice value shown as its translated label."""
@@ -40,6 +50,11 @@ class ChoiceLabelWidget(widgets.Widget):
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return str(self.labels.get(value, value or ""))
+
+    def renderer(self) -> Any:
+        """``render`` for many values at once: each label is translated once."""
+        labels = {key: str(label) for key, label in self.labels.items()}
+        return lambda value: labels.get(value, value or "")
 
 
 def column(attribute: str, heading: Any, widget: widgets.Widget | None = None) -> fields.Field:
