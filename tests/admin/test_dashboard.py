@@ -57,6 +57,15 @@ def test_summary_counts_today_and_seven_days():
     assert (figures["week"].count, figures["week"].total) == (2, Decimal("150.50"))
 
 
+def test_dashboard_with_thirty_days(superuser_client):
+    for day in range(30):
+        pay(day + 1, "10.00", day)
+    html = dashboard(superuser_client)
+    panel = html[html.index('id="robokassa-payments'):]
+    assert panel.count("<rect ") == 30
+    assert panel.count("<tr><td>") >= 30  # the table fallback, one row a day
+
+
 def test_thirty_days_of_takings():
     for day in range(30):
         pay(day + 1, f"{day + 1}.00", day)
