@@ -20,7 +20,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	@echo "The sandbox demo site arrives with the sandbox; see sandbox/README.md."
+	cd sandbox && ../$(BIN)/python manage.py migrate --noinput
+	cd sandbox && ../$(BIN)/python manage.py seed_sandbox
+	cd sandbox && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

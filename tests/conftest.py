@@ -41,10 +41,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             if _required("REQUIRE_POSTGRES"):
                 pytest.fail(message + " while REQUIRE_POSTGRES=1")
             pytest.skip(message)
-    if item.get_closest_marker("e2e") and chromium_path() is None:
+    if item.get_closest_marker("e2e") and (chromium_path() is None or not _has_playwright()):
+        message = "needs Chromium and the playwright package"
         if _required("REQUIRE_E2E"):
-            pytest.fail("needs Chromium while REQUIRE_E2E=1")
-        pytest.skip("needs Chromium")
+            pytest.fail(message + " while REQUIRE_E2E=1")
+        pytest.skip(message)
+
+
+def _has_playwright() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("playwright") is not None
 
 
 class SignalLog:

@@ -13,6 +13,8 @@ ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
     "wagtail_robokassa",
+    "wagtail_robokassa.contrib.emulator",
+    "demo.home",
     "tests.testapp",
     "wagtail.contrib.settings",
     "wagtail.users",
@@ -86,6 +88,8 @@ WAGTAIL_SITE_NAME = "wagtail-robokassa tests"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+ROBOKASSA_EMULATOR_ENABLED = True
 
 ROBOKASSA_LOGIN = "demo"
 ROBOKASSA_PASSWORD1 = "live-password-1"

@@ -7,6 +7,7 @@ from tests.testapp.views import pay_with_robokassa
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("robokassa/", include("wagtail_robokassa.urls")),
+    path("emulator/", include("wagtail_robokassa.contrib.emulator.urls")),
     path("pay/<int:order_id>/", pay_with_robokassa, name="pay_with_robokassa"),
     path("", include(wagtail_urls)),
 ]

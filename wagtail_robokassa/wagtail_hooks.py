@@ -22,4 +22,4 @@ def add_payments_summary(request, items):
 @hooks.register("construct_homepage_panels")
 def add_payments_panel(request, panels):
     if can_view_payments(request.user):
-        panels.append(PaymentsPanel())
+        panels.append(PaymentsPanel(request))

@@ -61,7 +61,7 @@ def test_dashboard_with_thirty_days(superuser_client):
     for day in range(30):
         pay(day + 1, "10.00", day)
     html = dashboard(superuser_client)
-    panel = html[html.index('id="robokassa-payments'):]
+    panel = html[html.index('id="robokassa-payments') :]
     assert panel.count("<rect ") == 30
     assert panel.count("<tr><td>") >= 30  # the table fallback, one row a day
 

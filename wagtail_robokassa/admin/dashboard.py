@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.ui.components import Component
 
+from ..conf import config_for_request
 from ..models import SuccessNotification
 from . import stats
 from .charts import takings_chart
@@ -21,13 +22,19 @@ def can_view_payments(user: Any) -> bool:
     return policy_for(SuccessNotification).user_has_permission(user, "view")
 
 
+def shows_test_payments(request: Any) -> bool:
+    """A shop in test mode is shown its test payments (labelled), live shops their takings."""
+    return config_for_request(request).test_mode
+
+
 class PaymentsSummaryItem(SummaryItem):
     order = 50
     template_name = "wagtail_robokassa/admin/summary_item.html"
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         context = super().get_context_data(parent_context)
-        context["figures"] = stats.summary()
+        test = shows_test_payments(self.request)
+        context.update(figures=stats.summary(test), test=test)
         return context
 
     def is_shown(self) -> bool:
@@ -39,12 +46,19 @@ class PaymentsPanel(Component):
     order = 110
     template_name = "wagtail_robokassa/admin/home_panel.html"
 
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        test = shows_test_payments(self.request)
         last = stats.today()
-        days = stats.daily_takings(last - timedelta(29), last)
+        days = stats.daily_takings(last - timedelta(29), last, test)
         return {
             "days": days,
             "chart": takings_chart(days, "robokassa-home-chart"),
-            "latest": stats.latest_payments(5),
-            "heading": _("ROBOKASSA: the last 30 days"),
+            "latest": stats.latest_payments(5, test),
+            "test": test,
+            "heading": _("ROBOKASSA: test payments, the last 30 days")
+            if test
+            else _("ROBOKASSA: the last 30 days"),
         }

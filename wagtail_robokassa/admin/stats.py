@@ -1,7 +1,8 @@
-"""Read-only figures for the dashboard and the overview: live payments only, by local day.
+"""Read-only figures for the dashboard and the overview, by local day.
 
 Payments are verified Result URL notifications (the money ROBOKASSA confirmed), whether or not
-they belong to an invoice. Every function is one query, whatever the number of rows.
+they belong to an invoice; live ones, or test ones where asked (a shop in test mode sees its test
+payments, labelled). Every function is one query, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class Totals:
     total: Decimal
 
 
-def live_payments():
-    return SuccessNotification.objects.filter(is_test=False)
+def payments(is_test: bool = False):
+    return SuccessNotification.objects.filter(is_test=is_test)
 
 
 def today() -> date:
@@ -44,10 +45,10 @@ def _start_of(day: date):
     return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
 
 
-def daily_takings(first: date, last: date) -> list[Day]:
+def daily_takings(first: date, last: date, is_test: bool = False) -> list[Day]:
     """One entry per day from ``first`` to ``last``, days without payments included."""
     rows = (
-        live_payments()
+        payments(is_test)
         .filter(created_at__gte=_start_of(first), created_at__lt=_start_of(last + timedelta(1)))
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
@@ -62,12 +63,12 @@ def daily_takings(first: date, last: date) -> list[Day]:
     return days
 
 
-def summary() -> dict[str, Totals]:
-    """Today's and the last seven days' live payments (count and sum), in one query."""
+def summary(is_test: bool = False) -> dict[str, Totals]:
+    """Today's and the last seven days' payments (count and sum), in one query."""
     week_start = _start_of(today() - timedelta(6))
     day_start = _start_of(today())
     figures = (
-        live_payments()
+        payments(is_test)
         .filter(created_at__gte=week_start)
         .aggregate(
             week_count=Count("id"),
@@ -82,15 +83,17 @@ def summary() -> dict[str, Totals]:
     }
 
 
-def latest_payments(limit: int = 5) -> list[SuccessNotification]:
-    return list(live_payments().select_related("invoice").order_by("-created_at")[:limit])
+def latest_payments(limit: int = 5, is_test: bool = False) -> list[SuccessNotification]:
+    return list(payments(is_test).select_related("invoice").order_by("-created_at")[:limit])
 
 
-def invoice_totals_by_status(first: date, last: date) -> list[dict]:
+def invoice_totals_by_status(first: date, last: date, is_test: bool = False) -> list[dict]:
     """Invoices created in the range, by status: count and sum."""
     return list(
         Invoice.objects.filter(
-            created_at__gte=_start_of(first), created_at__lt=_start_of(last + timedelta(1))
+            is_test=is_test,
+            created_at__gte=_start_of(first),
+            created_at__lt=_start_of(last + timedelta(1)),
         )
         .values("status")
         .annotate(count=Count("id"), total=Sum("amount"))

@@ -165,6 +165,9 @@ class RecordInspectView(Forbidden, InspectView):
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
     end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+    mode = forms.ChoiceField(
+        label=_("Mode"), choices=[("live", _("Live")), ("test", _("Test"))], required=False
+    )
 
     def period(self) -> tuple[Any, Any]:
         last = stats.today()
@@ -193,7 +196,8 @@ class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         form = PeriodForm(self.request.GET or None)
         first, last = form.period()
-        days = stats.daily_takings(first, last)
+        test = form.is_valid() and form.cleaned_data.get("mode") == "test"
+        days = stats.daily_takings(first, last, test)
         statuses = dict(Invoice._meta.get_field("status").choices)
         context.update(
             form=form,
@@ -203,7 +207,7 @@ class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
             count=sum(day.count for day in days),
             by_status=[
                 {**row, "label": statuses.get(row["status"], row["status"])}
-                for row in stats.invoice_totals_by_status(first, last)
+                for row in stats.invoice_totals_by_status(first, last, test)
             ],
         )
         return context

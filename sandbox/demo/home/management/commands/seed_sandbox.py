@@ -1,0 +1,92 @@
+"""Make the sandbox ready to click through; running it again changes nothing."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from wagtail.models import Page, Site
+
+from demo.home.models import HomePage
+from wagtail_robokassa.models import RobokassaSettings
+
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "robokassa-demo"  # noqa: S105 - the local demo's documented login
+SHOP = {
+    "login": "demo-shop",
+    "password1": "demo-live-1",
+    "password2": "demo-live-2",
+    "test_password1": "demo-test-1",
+    "test_password2": "demo-test-2",
+    "test_mode": True,
+    "algorithm": "sha256",
+    "send_receipts": True,
+    "receipt_sno": "usn_income",
+}
+RECEIPT = {"name": "", "tax": "", "payment_method": "", "payment_object": ""}
+BODY = [
+    ("heading", "Поддержите независимое издание"),
+    (
+        "paragraph",
+        "<p>Это демонстрационный магазин на Wagtail. Кнопки ниже принимают тестовые платежи "
+        "через локальный эмулятор ROBOKASSA: деньги не списываются.</p>",
+    ),
+    (
+        "payment",
+        {
+            "description": "Годовая подписка",
+            "amount": Decimal("990.00"),
+            "button_label": "Оформить подписку",
+            "ask_email": True,
+            "receipt": RECEIPT,
+            "thank_you_text": "Спасибо! Подписка начнётся завтра.",
+        },
+    ),
+    (
+        "payment",
+        {
+            "description": "Поддержать проект",
+            "buyer_chooses_amount": True,
+            "amount": Decimal("300.00"),
+            "min_amount": Decimal("100.00"),
+            "max_amount": Decimal("10000.00"),
+            "button_label": "Поддержать",
+            "receipt": {**RECEIPT, "payment_object": "service"},
+        },
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the sandbox's admin user, home page and test-mode ROBOKASSA settings."
+
+    def handle(self, *args, **options):
+        user_model = get_user_model()
+        if not user_model.objects.filter(username=ADMIN_USERNAME).exists():
+            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+        site = self._home_site()
+        RobokassaSettings.objects.update_or_create(site=site, defaults=SHOP)
+        self.stdout.write(
+            "\nThe sandbox is ready:\n"
+            "  shop:      http://127.0.0.1:8000/\n"
+            "  admin:     http://127.0.0.1:8000/admin/  "
+            f"(user {ADMIN_USERNAME}, password {ADMIN_PASSWORD})\n"
+            "  emulator:  http://127.0.0.1:8000/emulator/Merchant/Index.aspx (ROBOKASSA stand-in)\n"
+        )
+
+    def _home_site(self) -> Site:
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        if site is not None and isinstance(site.root_page.specific, HomePage):
+            return site
+        root = Page.get_first_root_node()
+        home = HomePage(title="Демо-магазин", slug="demo-home", body=BODY)
+        root.add_child(instance=home)
+        home.save_revision().publish()
+        if site is None:
+            site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+        else:
+            old_root = site.root_page
+            site.root_page = home
+            site.save()
+            if old_root.pk != home.pk and not old_root.get_children().exists():
+                old_root.delete()  # Wagtail's "Welcome" page
+        return site

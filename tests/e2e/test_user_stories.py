@@ -1,0 +1,155 @@
+"""The four things users do, each driven through the UI in Chromium as a person would."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.utils import timezone
+
+from tests.e2e.conftest import configure_test_shop, log_in, payment_page, shot
+
+pytestmark = pytest.mark.e2e
+SECRETS = ("live-secret-one", "live-secret-two", "test-secret-one", "test-secret-two")
+
+
+def test_1_configure_the_shop_in_the_admin(page, live_server, shop):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/admin/settings/wagtail_robokassa/robokassasettings/")
+    page.fill("#id_login", "my-shop")
+    page.fill("#id_password1", SECRETS[0])
+    page.fill("#id_password2", SECRETS[1])
+    page.check("#id_test_mode")
+    page.fill("#id_test_password1", SECRETS[2])
+    page.fill("#id_test_password2", SECRETS[3])
+    shot(page, "1-settings-filled")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    page.reload()
+    html = page.content()
+    for secret in SECRETS:
+        assert secret not in html
+    assert page.get_by_text("Stored. Leave blank to keep it.").count() >= 4
+    assert page.get_by_text("Test mode", exact=True).count() >= 1
+    assert "/robokassa/result/" in html
+    shot(page, "1-settings-saved")
+
+    from wagtail_robokassa.conf import get_config
+
+    config = get_config(shop["site"])
+    assert (config.login, config.test_mode, config.test_password2) == ("my-shop", True, SECRETS[3])
+
+
+def test_2_editor_adds_a_payment_block_and_publishes(page, live_server, shop):
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/admin/pages/add/home/homepage/{shop['home'].pk}/")
+    page.fill("#id_title", "Python course")
+    page.get_by_role("button", name="Insert a block").first.click()
+    page.get_by_text("Payment button", exact=True).first.click()
+    page.fill("input[name='body-0-value-description']", "Python course, 8 weeks")
+    page.fill("input[name='body-0-value-amount']", "4990.00")
+    page.fill("input[name='body-0-value-button_label']", "Enrol")
+    shot(page, "2-block-editor")
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_url(re.compile(r".*/admin/pages/\d+/"))
+
+    from demo.home.models import HomePage
+
+    course = HomePage.objects.get(title="Python course")
+    assert course.live
+    page.goto(f"{live_server.url}{course.url}")
+    assert page.get_by_role("button", name="Enrol").is_enabled()
+    assert "4" in page.inner_text(".robokassa-pay-amount")
+    shot(page, "2-published-page")
+
+
+def pay_fixed_price(page, live_server, support_page):
+    page.goto(f"{live_server.url}{support_page.url}")
+    form = page.locator("form.robokassa-pay").first
+    form.locator("input[name=email]").fill("buyer@example.com")
+    form.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    shot(page, "3-emulator-payment-page")
+    inv_id = page.inner_text("[data-testid=inv-id]")
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url("**/robokassa/success/**")
+    return int(inv_id)
+
+
+def test_3_visitor_pays_and_another_declines(page, live_server, shop):
+    configure_test_shop(shop["site"])
+    support = payment_page(shop["home"])
+    inv_id = pay_fixed_price(page, live_server, support)
+    text = page.inner_text("body")
+    assert "your payment has been received" in text
+    assert f"Payment No. {inv_id}" in text
+    assert "990" in text
+    shot(page, "3-success-page")
+
+    from wagtail_robokassa.models import Invoice, InvoiceStatus
+
+    invoice = Invoice.objects.get(pk=inv_id)
+    assert (invoice.status, invoice.is_test, invoice.email) == (
+        InvoiceStatus.PAID,
+        True,
+        "buyer@example.com",
+    )
+
+    page.goto(f"{live_server.url}{support.url}")
+    donation = page.locator("form.robokassa-pay").nth(1)
+    donation.locator("input[name=amount]").fill("250.00")
+    donation.get_by_role("button", name="Donate").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    assert "250" in page.inner_text("[data-testid=amount]")
+    page.get_by_role("button", name="Decline").click()
+    page.wait_for_url("**/robokassa/fail/**")
+    assert "The payment was not completed" in page.inner_text("body")
+    shot(page, "3-fail-page")
+    declined = Invoice.objects.exclude(pk=inv_id).get()
+    assert declined.status == InvoiceStatus.PENDING
+    assert declined.visits.get().kind == "fail"
+
+
+def test_4_staff_review_filter_inspect_and_export(page, live_server, shop):
+    configure_test_shop(shop["site"])
+    support = payment_page(shop["home"])
+    inv_id = pay_fixed_price(page, live_server, support)
+    log_in(page, live_server)
+
+    page.goto(f"{live_server.url}/admin/robokassa_payments/")
+    assert page.locator("main table.listing tbody tr").count() == 1
+    today = timezone.localdate().isoformat()
+    page.get_by_role("button", name="Show filters").click()
+    page.get_by_role("button", name=re.compile("Created")).click()
+    page.fill("input[name=created_from]", today)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*created_from=" + today))
+    assert page.locator("main table.listing tbody tr").count() == 1
+    shot(page, "4-payments-filtered")
+
+    page.get_by_role("link", name=str(inv_id), exact=True).first.click()
+    page.wait_for_url(f"**/robokassa_payments/inspect/{inv_id}/")
+    assert "Annual subscription" in page.inner_text("main")
+    page.locator(".robokassa-related a[href*=robokassa_notifications]").click()
+    page.wait_for_url("**/robokassa_notifications/inspect/**")
+    shot(page, "4-notification-inspect")
+
+    page.goto(f"{live_server.url}/admin/robokassa_notifications/")
+    page.get_by_role("button", name="Actions").first.click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Export CSV").click()
+    content = open(download_info.value.path(), encoding="utf-8-sig").read()  # noqa: SIM115
+    rows = list(csv.reader(io.StringIO(content)))
+    assert rows[0][0] == "InvId"
+    assert [row[0] for row in rows[1:]] == [str(inv_id)]
+
+    page.goto(f"{live_server.url}/admin/")
+    panel = page.locator("#robokassa-payments-section, [id^=robokassa-payments]").first
+    assert page.locator("svg.robokassa-chart rect").count() == 30
+    heights = page.locator("svg.robokassa-chart rect").evaluate_all(
+        "bars => bars.map(bar => parseFloat(bar.getAttribute('height')))"
+    )
+    assert max(heights) > 0
+    assert panel.count() == 1
+    shot(page, "4-dashboard")

@@ -1,0 +1,208 @@
+"""The ROBOKASSA emulator: validation like ROBOKASSA's, real server-to-server notifications."""
+
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+
+from tests.helpers import TEST_PASSWORD1, TEST_PASSWORD2, make_invoice
+from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
+from wagtail_robokassa.models import InvoiceStatus, SuccessNotification
+from wagtail_robokassa.protocol import (
+    OperationState,
+    OpStateResult,
+    Receipt,
+    ReceiptItem,
+    opstate_request,
+    parse_callback,
+    parse_opstate,
+    payment_params,
+    verify_success,
+)
+
+INDEX = "/emulator/Merchant/Index.aspx"
+
+
+@pytest.fixture
+def test_mode(settings):
+    settings.ROBOKASSA_TEST_MODE = True
+    return settings
+
+
+def request_for(inv_id=1, amount="100.00", **kwargs):
+    kwargs.setdefault("is_test", True)
+    return dict(
+        payment_params("demo", amount, inv_id, TEST_PASSWORD1, description="Книга", **kwargs)
+    )
+
+
+@pytest.mark.django_db
+def test_a_valid_request_shows_the_payment_page(client, test_mode):
+    response = client.post(INDEX, request_for(7, "250.00", email="a@b.ru"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "250.00" in html
+    assert "Книга" in html
+    operation = EmulatedOperation.objects.get()
+    assert (operation.inv_id, operation.out_sum, operation.email) == (
+        7,
+        Decimal("250.00"),
+        "a@b.ru",
+    )
+    assert client.get(INDEX, request_for(8)).status_code == 200  # GET works too
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"MerchantLogin": "other"}, "Unknown MerchantLogin"),
+        ({"IsTest": "0"}, "test payments only"),
+        ({"OutSum": "100,00"}, "OutSum"),
+        ({"OutSum": "1.005"}, "OutSum"),
+        ({"InvId": "0"}, "InvId must be an integer"),
+        ({"Description": "x" * 101}, "longer than 100"),
+        ({"SignatureValue": "0" * 32}, "SignatureValue does not match"),
+        ({"Shp_extra": "1"}, "MerchantLogin:OutSum:InvId:Password#1 (test):Shp_extra="),
+    ],
+)
+def test_invalid_requests_are_explained(client, test_mode, change, message):
+    response = client.post(INDEX, {**request_for(), **change})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert message in html
+    assert TEST_PASSWORD1 not in html
+    assert EmulatedOperation.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_receipt_is_checked_against_out_sum(client, test_mode):
+    receipt = Receipt(items=[ReceiptItem(name="Книга", sum=Decimal("100.00"), tax="none")])
+    good = request_for(receipt=receipt)
+    assert client.post(INDEX, good).status_code == 200
+    tampered = {**good, "Receipt": good["Receipt"].replace("100", "90")}
+    response = client.post(INDEX, tampered)
+    assert response.status_code == 400
+    assert "add up to 90" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_repeated_parameters_are_refused(client, test_mode):
+    body = "&".join(f"{k}={v}" for k, v in request_for().items()) + "&OutSum=1.00"
+    response = client.post(INDEX, body, content_type="application/x-www-form-urlencoded")
+    assert "repeated" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_disabled_outside_development(client, settings):
+    settings.ROBOKASSA_EMULATOR_ENABLED = False
+    settings.DEBUG = False
+    assert client.post(INDEX, request_for()).status_code == 404
+    with pytest.raises(SystemCheckError, match=r"robokassa_emulator\.E001"):
+        call_command("check")
+    settings.DEBUG = True
+    call_command("check")
+
+
+def live_host(live_server):
+    return urlsplit(live_server.url).netloc
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pay_notifies_the_shop_and_redirects_to_success(
+    client, live_server, test_mode, default_site
+):
+    invoice = make_invoice("100.00", is_test=True, site=default_site)
+    host = {"HTTP_HOST": live_host(live_server)}
+    client.post(INDEX, request_for(invoice.pk, shp={"order": "5"}), **host)
+    operation = EmulatedOperation.objects.get()
+    response = client.post(f"/emulator/Merchant/Pay/{operation.pk}/", **host)
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    notification = SuccessNotification.objects.get()
+    assert notification.params["OutSum"] == "100.000000"
+    assert notification.params["out_summ"] == "100.000000"
+    assert notification.is_test
+    assert notification.extra == {"order": "5"}
+    location = urlsplit(response["Location"])
+    assert location.path == "/robokassa/success/"
+    callback = parse_callback(parse_qs(location.query))
+    assert verify_success(callback, TEST_PASSWORD1)
+    assert callback.culture == "ru"
+    operation.refresh_from_db()
+    assert operation.state == EmulatedOperation.PAID
+    assert operation.shop_answer == f"200 OK{invoice.pk}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shop_that_does_not_answer_ok_gets_a_retry(
+    client, live_server, test_mode, default_site, settings
+):
+    from wagtail_robokassa.signals import result_received
+
+    invoice = make_invoice("100.00", is_test=True, site=default_site)
+    host = {"HTTP_HOST": live_host(live_server)}
+    client.post(INDEX, request_for(invoice.pk), **host)
+    operation = EmulatedOperation.objects.get()
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("shop is down")
+
+    result_received.connect(broken)
+    try:
+        response = client.post(f"/emulator/Merchant/Pay/{operation.pk}/", **host)
+    finally:
+        result_received.disconnect(broken)
+    assert response.status_code == 502
+    assert "Retry" in response.content.decode()
+    assert "500" in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PENDING
+    retry = client.post(f"/emulator/Merchant/Pay/{operation.pk}/", **host)
+    assert retry.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+
+
+@pytest.mark.django_db
+def test_decline_goes_to_the_fail_url_unsigned(client, test_mode):
+    client.post(INDEX, request_for(9, shp={"order": "5"}))
+    operation = EmulatedOperation.objects.get()
+    response = client.post(f"/emulator/Merchant/Decline/{operation.pk}/")
+    location = urlsplit(response["Location"])
+    assert location.path == "/robokassa/fail/"
+    query = parse_qs(location.query)
+    assert query["InvId"] == ["9"]
+    assert query["Shp_order"] == ["5"]
+    assert "SignatureValue" not in query
+    operation.refresh_from_db()
+    assert operation.state == EmulatedOperation.CANCELLED
+
+
+@pytest.mark.django_db
+def test_opstate_answers_from_the_emulators_records(client, test_mode):
+    client.post(INDEX, request_for(11, "42.00", shp={"order": "5"}))
+    EmulatedOperation.objects.update(state=EmulatedOperation.PAID)
+    answer = parse_opstate(
+        client.post(
+            "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+            dict(opstate_request("demo", 11, TEST_PASSWORD2)),
+        ).content
+    )
+    assert answer.result is OpStateResult.OK
+    assert answer.state is OperationState.PAID
+    assert answer.out_sum == Decimal("42")
+    assert answer.user_fields == (("Shp_order", "5"),)
+    missing = client.get(
+        "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+        dict(opstate_request("demo", 12, TEST_PASSWORD2)),
+    )
+    assert parse_opstate(missing.content).result is OpStateResult.NOT_FOUND
+    forged = client.get(
+        "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+        dict(opstate_request("demo", 11, "guess")),
+    )
+    assert parse_opstate(forged.content).result is OpStateResult.BAD_SIGNATURE

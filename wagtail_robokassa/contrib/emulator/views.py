@@ -1,0 +1,152 @@
+"""The emulator's pages: the payment page, Pay and Decline, and OpStateExt."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+from xml.sax.saxutils import escape
+
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ...conf import MerchantConfig, config_for_request
+from ...protocol import opstate_signature, signatures_match
+from .checks import emulator_enabled
+from .models import EmulatedOperation
+from .notify import fail_params, new_op_key, result_params, send_result, success_params
+from .validation import InvalidRequest, validate
+
+
+def _guard(request: HttpRequest) -> MerchantConfig:
+    if not emulator_enabled():
+        raise Http404("The ROBOKASSA emulator is off.")
+    return config_for_request(request)
+
+
+def _shop_url(request: HttpRequest, name: str) -> str:
+    return request.build_absolute_uri(reverse(name))
+
+
+def _next_inv_id() -> int:
+    return (EmulatedOperation.objects.aggregate(top=Max("inv_id"))["top"] or 1_000_000) + 1
+
+
+@csrf_exempt  # shops post here from their own pages, as to ROBOKASSA
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    config = _guard(request)
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        payment = validate(data, config)
+    except InvalidRequest as invalid:
+        return render(
+            request, "robokassa_emulator/error.html", {"errors": invalid.errors}, status=400
+        )
+    operation = EmulatedOperation.objects.create(
+        merchant_login=payment.login,
+        inv_id=payment.inv_id or _next_inv_id(),
+        out_sum=payment.out_sum,
+        description=payment.description,
+        email=payment.email,
+        culture=payment.culture,
+        shp=payment.shp,
+        receipt=payment.receipt.to_dict() if payment.receipt else None,
+        op_key=new_op_key(),
+    )
+    return render(
+        request,
+        "robokassa_emulator/payment.html",
+        {"operation": operation, "receipt": payment.receipt},
+    )
+
+
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    config = _guard(request)
+    operation = get_object_or_404(EmulatedOperation, pk=pk)
+    method = "GET" if config.use_post_explicit and not config.use_post else "POST"
+    answer = send_result(
+        _shop_url(request, "robokassa_result"), result_params(operation, config), method
+    )
+    operation.shop_answer = f"{answer.status} {answer.body}"
+    if not answer.is_ok_for(operation.inv_id):
+        operation.save(update_fields=["shop_answer", "updated_at"])
+        return render(
+            request,
+            "robokassa_emulator/result_failed.html",
+            {"operation": operation, "answer": answer},
+            status=502,
+        )
+    operation.state = EmulatedOperation.PAID
+    operation.save(update_fields=["state", "shop_answer", "updated_at"])
+    query = urlencode(success_params(operation, config))
+    return HttpResponseRedirect(f"{reverse('robokassa_success')}?{query}")
+
+
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    _guard(request)
+    operation = get_object_or_404(EmulatedOperation, pk=pk)
+    operation.state = EmulatedOperation.CANCELLED
+    operation.save(update_fields=["state", "updated_at"])
+    return HttpResponseRedirect(f"{reverse('robokassa_fail')}?{urlencode(fail_params(operation))}")
+
+
+def _xml(body: str) -> HttpResponse:
+    return HttpResponse(
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<OperationStateResponse xmlns="http://merchant.roboxchange.com/WebService/">'
+        f"{body}</OperationStateResponse>",
+        content_type="text/xml; charset=utf-8",
+    )
+
+
+def _result(code: int, description: str = "") -> str:
+    return f"<Result><Code>{code}</Code><Description>{description}</Description></Result>"
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def opstate(request: HttpRequest) -> HttpResponse:
+    """``OpStateExt`` over the emulator's own record of operations (Password#2, test pair)."""
+    config = _guard(request)
+    data = request.POST if request.method == "POST" else request.GET
+    login, inv_id = data.get("MerchantLogin", ""), data.get("InvoiceID", "")
+    if login != config.login:
+        return _xml(_result(2, "Shop not found"))
+    expected = opstate_signature(login, inv_id, config.test_password2, algorithm=config.algorithm)
+    if not config.test_password2 or not signatures_match(expected, data.get("Signature", "")):
+        return _xml(_result(1, "Wrong signature"))
+    operation = (
+        EmulatedOperation.objects.filter(merchant_login=login, inv_id=inv_id)
+        .order_by("-pk")
+        .first()
+        if inv_id.isdigit()
+        else None
+    )
+    if operation is None:
+        return _xml(_result(3, "Operation not found"))
+    stamp = operation.updated_at.isoformat()
+    fields: dict[str, Any] = {
+        "IncCurrLabel": "BankCardPSR",
+        "IncSum": f"{operation.out_sum:.6f}",
+        "OutCurrLabel": "BCR",
+        "OutSum": f"{operation.out_sum:.6f}",
+        "OpKey": operation.op_key,
+    }
+    info = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in fields.items())
+    user_fields = "".join(
+        f"<Field><Name>{escape(name)}</Name><Value>{escape(value)}</Value></Field>"
+        for name, value in sorted(operation.shp.items())
+    )
+    return _xml(
+        _result(0)
+        + f"<State><Code>{operation.state}</Code><RequestDate>{operation.created_at.isoformat()}"
+        f"</RequestDate><StateDate>{stamp}</StateDate></State>"
+        f"<Info>{info}<PaymentMethod><Code>BankCard</Code><Description>Bank card</Description>"
+        f"</PaymentMethod></Info><UserField>{user_fields}</UserField>"
+    )
