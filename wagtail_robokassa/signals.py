@@ -13,8 +13,23 @@ bare name), plus ``invoice`` (an ``Invoice`` or None) and ``request``.
   ``visit``).
 """
 
+from typing import Any
+
 from django.dispatch import Signal
 
 result_received = Signal()
 success_page_visited = Signal()
 fail_page_visited = Signal()
+
+
+def send(signal: Signal, *, sender: Any, callback: Any, invoice: Any, request: Any, **more: Any):
+    """Send with django-robokassa's arguments (``InvId``, ``OutSum``, ``extra``) and ours."""
+    return signal.send(
+        sender=sender,
+        InvId=callback.inv_id,
+        OutSum=callback.out_sum,
+        extra=callback.extra,
+        invoice=invoice,
+        request=request,
+        **more,
+    )

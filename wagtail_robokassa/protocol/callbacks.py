@@ -59,6 +59,14 @@ class Callback:
     culture: str
     params: tuple[tuple[str, str], ...]
 
+    def unsigned_params(self) -> dict[str, str]:
+        """Every received parameter except the signature and its legacy copy (for records)."""
+        return {
+            name: value
+            for name, value in self.params
+            if name.lower() not in ("signaturevalue", "crc")
+        }
+
     @property
     def extra(self) -> dict[str, str]:
         """User parameters by bare name (``Shp_order`` → ``order``), as in django-robokassa."""

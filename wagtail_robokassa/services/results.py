@@ -20,15 +20,12 @@ from ..models import (
     SuccessNotification,
 )
 from ..protocol import Callback
-from ..signals import result_received
+from ..signals import result_received, send
 from . import recording
 from .rejections import record_rejection
 from .verification import Refusal, check_result, parse
 
 logger = logging.getLogger("wagtail_robokassa.results")
-
-#: Parameters not kept with a notification: the signature has done its job.
-_NOT_KEPT = frozenset({"signaturevalue", "crc"})
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ def _notification_values(
         "email": callback.email[:254],
         "payment_method": callback.payment_method[:64],
         "inc_curr_label": callback.inc_curr_label[:64],
-        "params": {k: v for k, v in callback.params if k.lower() not in _NOT_KEPT},
+        "params": callback.unsigned_params(),
         "client_ip": client_ip,
     }
 
@@ -158,11 +155,10 @@ def _record(
             if invoice is None and recorded.invoice_id is not None:
                 invoice = Invoice.objects.get(pk=recorded.invoice_id)
             notification = _instance(recorded, values, now, invoice)
-            result_received.send(
+            send(
+                result_received,
                 sender=notification,
-                InvId=callback.inv_id,
-                OutSum=callback.out_sum,
-                extra=callback.extra,
+                callback=callback,
                 invoice=invoice,
                 request=request,
                 notification=notification,

@@ -10,13 +10,12 @@ from django.http import HttpRequest
 from ..conf import MerchantConfig
 from ..models import Invoice, PaymentVisit, SuccessNotification, VisitKind
 from ..protocol import Callback
-from ..signals import fail_page_visited, success_page_visited
+from ..signals import fail_page_visited, send, success_page_visited
 
 _SIGNALS: dict[str, Signal] = {
     VisitKind.SUCCESS: success_page_visited,
     VisitKind.FAIL: fail_page_visited,
 }
-_NOT_KEPT = frozenset({"signaturevalue", "crc"})
 
 
 def has_matching_notification(callback: Callback, config: MerchantConfig) -> bool:
@@ -45,15 +44,14 @@ def record_visit(
         is_test=callback.is_test,
         signature_valid=signature_valid,
         culture=callback.culture[:16],
-        params={k: v for k, v in callback.params if k.lower() not in _NOT_KEPT},
+        params=callback.unsigned_params(),
         invoice=invoice,
         client_ip=client_ip,
     )
-    _SIGNALS[kind].send(
+    send(
+        _SIGNALS[kind],
         sender=sender,
-        InvId=callback.inv_id,
-        OutSum=callback.out_sum,
-        extra=callback.extra,
+        callback=callback,
         invoice=invoice,
         request=request,
         visit=visit,

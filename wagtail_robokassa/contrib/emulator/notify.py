@@ -78,33 +78,32 @@ def send_result(url: str, params: list[tuple[str, str]], method: str) -> ShopAns
         return ShopAnswer(0, f"{type(error).__name__}: {error}")
 
 
+def _redirect_params(operation: EmulatedOperation, signature: str | None) -> list[tuple[str, str]]:
+    """A redirect of the buyer: the amount as entered (test mode), unsigned for the Fail URL."""
+    signed = [("SignatureValue", signature)] if signature else []
+    return [
+        ("OutSum", f"{operation.out_sum:.2f}"),
+        ("InvId", str(operation.inv_id)),
+        *signed,
+        ("IsTest", "1"),
+        ("Culture", operation.culture or "ru"),
+        *sorted(operation.shp.items()),
+    ]
+
+
 def success_params(operation: EmulatedOperation, config: MerchantConfig) -> list[tuple[str, str]]:
-    out_sum = f"{operation.out_sum:.2f}"  # test mode echoes the amount as entered
     signature = success_signature(
-        out_sum,
+        f"{operation.out_sum:.2f}",
         operation.inv_id,
         config.test_password1,
         shp=operation.shp,
         algorithm=config.algorithm,
     )
-    return [
-        ("OutSum", out_sum),
-        ("InvId", str(operation.inv_id)),
-        ("SignatureValue", signature),
-        ("IsTest", "1"),
-        ("Culture", operation.culture or "ru"),
-        *sorted(operation.shp.items()),
-    ]
+    return _redirect_params(operation, signature)
 
 
 def fail_params(operation: EmulatedOperation) -> list[tuple[str, str]]:
-    return [
-        ("OutSum", f"{operation.out_sum:.2f}"),
-        ("InvId", str(operation.inv_id)),
-        ("IsTest", "1"),
-        ("Culture", operation.culture or "ru"),
-        *sorted(operation.shp.items()),
-    ]
+    return _redirect_params(operation, None)
 
 
 def new_op_key() -> str:
