@@ -23,5 +23,6 @@ def test_postgresql_is_reachable():
     assert int(version) >= 130000
 
 
+@pytest.mark.django_db  # some model checks ask the database what it supports
 def test_system_checks_pass():
     call_command("check", fail_level="WARNING")
