@@ -26,6 +26,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "robokassa_admin_bench"
+PYTHONPATH = os.pathsep.join([str(ROOT), str(ROOT / "sandbox")])
 
 
 def bench_url(base: str) -> str:
@@ -35,7 +36,7 @@ def bench_url(base: str) -> str:
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    sys.path.insert(0, str(ROOT))
+    sys.path[:0] = [str(ROOT), str(ROOT / "sandbox")]
     import django
 
     django.setup()
@@ -70,7 +71,7 @@ def prepare(base_url: str, rows: int) -> None:
     with psycopg.connect(base_url, autocommit=True) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    env = {**os.environ, "DATABASE_URL": bench_url(base_url), "PYTHONPATH": str(ROOT),
+    env = {**os.environ, "DATABASE_URL": bench_url(base_url), "PYTHONPATH": PYTHONPATH,
            "DJANGO_SETTINGS_MODULE": "tests.settings"}  # fmt: skip
     subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
                    env=env, cwd=ROOT, check=True)  # fmt: skip
@@ -176,7 +177,7 @@ def _reset_peak_rss() -> int:
 def run_export(database_url: str, mode: str) -> dict:
     output = subprocess.run(
         [sys.executable, __file__, "--export-only", mode],
-        env={**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": PYTHONPATH},
         cwd=ROOT, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return json.loads(output.strip().splitlines()[-1])
