@@ -100,17 +100,23 @@ DJANGO_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 # Settings objects are replaced, never changed in place (override_settings swaps the wrapped
 # holder), so values computed for one holder stay right for as long as it lives.
-_values_by_holder: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_by_holder: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cached() -> tuple[dict[str, Any], MerchantConfig]:
+    """The Django settings' values and the site-less configuration, read once per holder."""
+    settings.INSTALLED_APPS  # noqa: B018 - sets the lazy settings up
+    holder = settings._wrapped
+    cached = _by_holder.get(holder)
+    if cached is None:
+        values = _read_django_settings()
+        cached = _by_holder[holder] = (values, MerchantConfig(**values))
+    return cached
 
 
 def django_settings_values() -> dict[str, Any]:
     """The ``MerchantConfig`` fields that Django settings set explicitly."""
-    settings.INSTALLED_APPS  # noqa: B018 - sets the lazy settings up
-    holder = settings._wrapped
-    values = _values_by_holder.get(holder)
-    if values is None:
-        values = _values_by_holder[holder] = _read_django_settings()
-    return values
+    return _cached()[0]
 
 
 def _read_django_settings() -> dict[str, Any]:
@@ -160,14 +166,14 @@ CALLBACK_FIELDS = frozenset(
 def get_config(site: Any = None, *, row: Any = None) -> MerchantConfig:
     """The configuration for ``site`` (or for an already loaded ``RobokassaSettings`` row);
     without either, Django settings and defaults only."""
-    values: dict[str, Any] = {}
-    if row is None and site is not None:
+    if row is None and site is None:
+        return _cached()[1]  # frozen, so one instance serves every caller
+    if row is None:
         from .models import RobokassaSettings
 
         row = RobokassaSettings.for_site(site)  # created on first read
-    if row is not None:
-        values.update({name: getattr(row, name) for name in SITE_FIELDS})
-        values["site_id"] = row.site_id
+    values = {name: getattr(row, name) for name in SITE_FIELDS}
+    values["site_id"] = row.site_id
     values.update(django_settings_values())
     return MerchantConfig(**values)
 
