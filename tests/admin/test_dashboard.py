@@ -116,3 +116,14 @@ def test_menu_group(superuser_client):
     ):
         assert url in html
     assert "/admin/settings/wagtail_robokassa/robokassasettings/" in html
+
+
+def test_a_shop_in_test_mode_sees_its_test_payments_labelled(superuser_client, settings):
+    settings.ROBOKASSA_TEST_MODE = True
+    pay(1, "990.00", 0, is_test=True)
+    pay(2, "5.00", 0)  # a live payment is not shown while testing
+    html = dashboard(superuser_client)
+    assert "Test mode: 1 payment today (990.00)" in text_of(html)
+    assert "test payments, the last 30 days" in html
+    overview = superuser_client.get("/admin/robokassa_overview/", {"mode": "test"})
+    assert overview.context["total"] == Decimal("990.00")
