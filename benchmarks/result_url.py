@@ -183,6 +183,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--bodies", type=int, default=40_000, help="pre-signed bodies per run")
     parser.add_argument("--no-invoices", action="store_true", help="skip the A+inv runs")
+    parser.add_argument(
+        "--receiver", action="store_true", help="connect a result_received receiver (as shops do)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -199,6 +202,7 @@ def main() -> None:
             "DATABASE_URL": bench_url,
             "DJANGO_SETTINGS_MODULE": "benchmarks.result_url_site.settings",
             "BENCH_LEGACY_APP": "1",
+            **({"BENCH_RECEIVER": "1"} if args.receiver else {}),
             "PYTHONPATH": os.pathsep.join([str(legacy), str(ROOT)]),
         }
         subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
