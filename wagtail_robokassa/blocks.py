@@ -20,15 +20,8 @@ from wagtail.blocks.list_block import ListValue
 from wagtail.blocks.struct_block import StructBlockValidationError, StructValue
 
 from .conf import MerchantConfig, config_for_request
-from .protocol import (
-    DESCRIPTION_MAX_LENGTH,
-    PaymentMethod,
-    PaymentObject,
-    Receipt,
-    ReceiptItem,
-    Tax,
-    TaxSystem,
-)
+from .models.settings import PAYMENT_METHODS, PAYMENT_OBJECTS, TAXES
+from .protocol import DESCRIPTION_MAX_LENGTH, Receipt, ReceiptItem, TaxSystem
 
 TOKEN_SALT = "wagtail_robokassa.pay"  # noqa: S105 - a namespace for signing, not a secret
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
@@ -44,19 +37,12 @@ class ReceiptLineBlock(blocks.StructBlock):
         max_length=128,
         help_text=_("Defaults to the description."),
     )
-    tax = blocks.ChoiceBlock(
-        label=_("VAT rate"), choices=FROM_SETTINGS + [(t.value, t.value) for t in Tax],
-        required=False,
-    )  # fmt: skip
+    tax = blocks.ChoiceBlock(label=_("VAT rate"), choices=FROM_SETTINGS + TAXES, required=False)
     payment_method = blocks.ChoiceBlock(
-        label=_("Payment method attribute"),
-        choices=FROM_SETTINGS + [(m.value, m.value) for m in PaymentMethod],
-        required=False,
+        label=_("Payment method attribute"), choices=FROM_SETTINGS + PAYMENT_METHODS, required=False
     )
     payment_object = blocks.ChoiceBlock(
-        label=_("Payment object attribute"),
-        choices=FROM_SETTINGS + [(o.value, o.value) for o in PaymentObject],
-        required=False,
+        label=_("Payment object attribute"), choices=FROM_SETTINGS + PAYMENT_OBJECTS, required=False
     )
 
     class Meta:
@@ -155,21 +141,22 @@ class PaymentButtonBlock(blocks.StructBlock):
         )
         return context
 
-    def receipt_for(self, value: StructValue, amount: Decimal, config: MerchantConfig) -> Receipt:
-        """The one-line receipt for a payment of ``amount`` made with this block."""
-        line = value.get("receipt") or {}
-        return Receipt(
-            sno=TaxSystem(config.receipt_sno) if config.receipt_sno else None,
-            items=[
-                ReceiptItem(
-                    name=(line.get("name") or value["description"])[:128],
-                    sum=amount,
-                    tax=line.get("tax") or config.receipt_tax,
-                    payment_method=line.get("payment_method") or config.receipt_payment_method,
-                    payment_object=line.get("payment_object") or config.receipt_payment_object,
-                )
-            ],
-        )
+
+def receipt_for(value: StructValue, amount: Decimal, config: MerchantConfig) -> Receipt:
+    """The one-line receipt for a payment of ``amount`` made with a payment block."""
+    line = value.get("receipt") or {}
+    return Receipt(
+        sno=TaxSystem(config.receipt_sno) if config.receipt_sno else None,
+        items=[
+            ReceiptItem(
+                name=(line.get("name") or value["description"])[:128],
+                sum=amount,
+                tax=line.get("tax") or config.receipt_tax,
+                payment_method=line.get("payment_method") or config.receipt_payment_method,
+                payment_object=line.get("payment_object") or config.receipt_payment_object,
+            )
+        ],
+    )
 
 
 def make_token(page: Any, block_id: str) -> str:

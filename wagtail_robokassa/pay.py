@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from wagtail.blocks.struct_block import StructValue
 from wagtail.models import Page
 
-from .blocks import PaymentButtonBlock, find_payment_block, read_token
+from .blocks import find_payment_block, read_token, receipt_for
 from .conf import get_config, setting
 from .services import start_payment
 from .views import DEFAULT_BASE_TEMPLATE, client_ip
@@ -108,9 +108,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     site = page.get_site()
     config = get_config(site)
     amount = form.payable_amount()
-    receipt = (
-        PaymentButtonBlock().receipt_for(block, amount, config) if config.send_receipts else None
-    )
+    receipt = receipt_for(block, amount, config) if config.send_receipts else None
     try:
         start = start_payment(
             config,

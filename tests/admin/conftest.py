@@ -15,8 +15,6 @@ from wagtail_robokassa.models import (
     SuccessNotification,
 )
 
-RECORD_MODELS = ("invoice", "successnotification", "paymentvisit", "rejectedrequest")
-
 
 def make_user(username, *codenames, staff=True):
     user = get_user_model().objects.create_user(username, f"{username}@example.com", "pw")

@@ -429,3 +429,23 @@ def test_one_statement_refuses_a_mismatch_without_writing(client):
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PENDING
     assert RejectedRequest.objects.get().reason == "amount_mismatch"
+
+
+def test_process_result_for_developers_own_views(results_log):
+    """``process_result`` is public: a developer's own Result view can call it directly."""
+    from django.http import QueryDict
+
+    from wagtail_robokassa.conf import get_config
+    from wagtail_robokassa.services import process_result
+
+    invoice = make_invoice()
+    params = QueryDict(mutable=True)
+    params.update(result_params(invoice.pk))
+    first = process_result(params, get_config(), client_ip="185.59.216.65")
+    assert (first.ok, first.duplicate, first.body) == (True, False, f"OK{invoice.pk}")
+    assert first.notification == SuccessNotification.objects.get()
+    assert first.invoice == invoice
+    again = process_result(params, get_config())
+    assert (again.ok, again.duplicate, again.notification) == (True, True, None)
+    refused = process_result({**params.dict(), "OutSum": "1.000000"}, get_config())
+    assert (refused.ok, refused.status, refused.reason) == (False, 400, "bad_signature")

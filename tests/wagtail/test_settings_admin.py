@@ -158,6 +158,7 @@ def test_log_entries_hold_no_secret(admin, site, admin_configured):
         assert_no_secret(str(entry.data) + str(entry.label))
 
 
-def test_settings_menu_item(admin):
+def test_settings_menu_item(admin, site):
     html = admin.get(reverse("wagtailadmin_home")).content.decode()
-    assert "ROBOKASSA" in html
+    assert "/admin/settings/wagtail_robokassa/robokassasettings/" in html
+    assert admin.get("/admin/settings/wagtail_robokassa/robokassasettings/").status_code == 302
