@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,10 +18,12 @@ from django.views.decorators.http import require_POST
 from wagtail.blocks.struct_block import StructValue
 from wagtail.models import Page
 
+from . import ratelimit
 from .blocks import find_payment_block, read_token, receipt_for
+from .client import client_ip
 from .conf import get_config, setting
 from .services import start_payment
-from .views import DEFAULT_BASE_TEMPLATE, client_ip
+from .views import DEFAULT_BASE_TEMPLATE
 
 DEFAULT_TOKEN_MAX_AGE = 7 * 24 * 3600
 DEFAULT_RATE_LIMIT = (10, 60)  # invoices per client address per that many seconds
@@ -72,17 +73,12 @@ def _problem(request: HttpRequest, message: Any, status: int, page: Any = None, 
 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
+    """Invoices per client group (an IPv4 address, an IPv6 /64) per window."""
     limit = setting("ROBOKASSA_PAY_RATE_LIMIT", DEFAULT_RATE_LIMIT)
     if not limit:
         return False
     count, seconds = limit
-    key = f"wagtail_robokassa:pay:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        return cache.incr(key) > count
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=seconds)
-        return False
+    return not ratelimit.allow("pay", client_ip(request), count, seconds)
 
 
 @csrf_exempt  # the form is in cacheable page HTML; the signed token protects it

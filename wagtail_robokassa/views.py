@@ -5,7 +5,7 @@ Views only read HTTP and render; the services record and decide.
 
 from __future__ import annotations
 
-import ipaddress
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from .blocks import thank_you_text
+from .client import client_ip
 from .conf import MerchantConfig, config_for_callback, get_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
@@ -22,15 +23,7 @@ from .protocol import MalformedCallback, parse_callback
 from .services import process_result, record_rejection, record_visit
 
 DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The peer address (``REMOTE_ADDR``), or None when it is not an IP address."""
-    address = request.META.get("REMOTE_ADDR", "")
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+logger = logging.getLogger("wagtail_robokassa.views")
 
 
 def _params(request: HttpRequest, config: MerchantConfig) -> QueryDict | HttpResponse:
@@ -64,7 +57,7 @@ def result(request: HttpRequest) -> HttpResponse:
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
-    context.setdefault("base_template", setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE))
+    context["base_template"] = setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE)
     return render(request, template, context, status=status)
 
 
@@ -99,8 +92,12 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
         client_ip=client_ip(request),
         request=request,
     )
+    extra = form.extra_params()
     context = {
-        **form.extra_params(),
+        # Only the parameters the shop declared, by bare name, as django-robokassa gave them;
+        # the names below (and base_template) always win over them.
+        **{name: extra[name] for name in config.extra_params if name in extra},
+        "extra": extra,
         "form": form,
         "InvId": form.callback.inv_id,
         "OutSum": form.callback.out_sum,
@@ -123,11 +120,16 @@ def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpRespon
     params = _params(request, get_config())
     if isinstance(params, HttpResponse):
         return params
-    config = config_for_callback(request, _inv_id(params))
-    form = form_class(params, config=config)
-    if not form.is_valid():
-        return _refused(request, form, kind, config)
-    return _visit(request, form, config, kind)
+    try:
+        config = config_for_callback(request, _inv_id(params))
+        form = form_class(params, config=config)
+        if not form.is_valid():
+            return _refused(request, form, kind, config)
+        return _visit(request, form, config, kind)
+    except Exception:  # the database, most likely: a page that says so, never a bare 500
+        logger.exception("ROBOKASSA %s page failed", kind)
+        context = {"site_failure": True, "InvId": None}
+        return _page(request, "wagtail_robokassa/error.html", context, status=503)
 
 
 @csrf_exempt

@@ -368,15 +368,6 @@ def test_at_most_four_queries_per_valid_delivery(
         assert len(statements) <= 4, statements
 
 
-@pytest.fixture
-def portable_path(monkeypatch):
-    """The path for databases without INSERT … ON CONFLICT … RETURNING (savepoint + lock)."""
-    from wagtail_robokassa.services import recording
-
-    monkeypatch.setattr(recording, "one_statement", lambda: False)
-    monkeypatch.setattr(recording, "_upsert", lambda: False)
-
-
 def test_portable_path_records_once(client, results_log, portable_path):
     invoice = make_invoice()
     params = result_params(invoice.pk)

@@ -16,7 +16,8 @@ def paid(client, invoice, **kwargs):
     assert response.status_code == 200
 
 
-def test_success_page_after_the_result_notification(client, success_log):
+def test_success_page_after_the_result_notification(client, settings, success_log):
+    settings.ROBOKASSA_EXTRA_PARAMS = ["order"]
     invoice = make_invoice("250.00", description="Книга")
     paid(client, invoice, out_sum="250.000000", shp={"Shp_order": "9"})
     params = success_params(invoice.pk, "250.000000", shp={"Shp_order": "9"})
@@ -26,6 +27,7 @@ def test_success_page_after_the_result_notification(client, success_log):
     assert response.context["InvId"] == invoice.pk
     assert response.context["OutSum"] == Decimal("250")
     assert response.context["order"] == "9"
+    assert response.context["extra"] == {"order": "9"}
     assert response.context["invoice"] == invoice
     assert "Книга" in response.content.decode()
     visit = PaymentVisit.objects.get()
@@ -112,7 +114,8 @@ def test_success_with_a_result_password_is_refused(client, settings):
     assert response.status_code == 400
 
 
-def test_fail_page_is_recorded_and_signalled(client, fail_log):
+def test_fail_page_is_recorded_and_signalled(client, settings, fail_log):
+    settings.ROBOKASSA_EXTRA_PARAMS = ["order"]
     invoice = make_invoice()
     response = client.post(
         "/robokassa/fail/",

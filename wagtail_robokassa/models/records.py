@@ -220,6 +220,8 @@ class RejectionReason(models.TextChoices):
     TEST_IN_LIVE = "test_in_live", _("Test payment while in live mode")
     MODE_MISMATCH = "mode_mismatch", _("Test flag differs from the payment's")
     AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from the payment's")
+    MERCHANT_MISMATCH = "merchant_mismatch", _("Signed by another shop than the payment's")
+    DIFFERENT_PAYMENT = "different_payment", _("InvId already recorded for another payment")
     NOT_NOTIFIED = "not_notified", _("No Result URL notification yet")
     UNKNOWN_INVOICE = "unknown_invoice", _("No payment with this InvId")
     NOT_CONFIGURED = "not_configured", _("Shop not configured")
@@ -253,16 +255,27 @@ class RejectedRequest(models.Model):
         return f"{self.get_endpoint_display()}: {self.get_reason_display()}"
 
 
-class RejectionOverflow(models.Model):
-    """Rejections that were only counted because the per-minute storage ceiling was reached."""
+class OverflowKind(models.TextChoices):
+    REJECTED = "rejected", _("Rejected requests")
+    VISIT = "visit", _("Visits")
 
-    minute = models.DateTimeField(_("minute"), unique=True)
+
+class RejectionOverflow(models.Model):
+    """Requests that were only counted because a per-minute storage cap was reached."""
+
+    minute = models.DateTimeField(_("minute"))
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=OverflowKind.choices, default=OverflowKind.REJECTED
+    )
     count = models.PositiveIntegerField(_("not stored"), default=0)
 
     class Meta:
-        verbose_name = _("rejections not stored")
-        verbose_name_plural = _("rejections not stored")
+        verbose_name = _("requests not stored")
+        verbose_name_plural = _("requests not stored")
         ordering = ["-minute"]
+        constraints = [
+            models.UniqueConstraint(fields=["minute", "kind"], name="robokassa_overflow_once"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.minute:%Y-%m-%d %H:%M}: {self.count}"
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.kind}: {self.count}"

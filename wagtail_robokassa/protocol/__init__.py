@@ -23,6 +23,7 @@ from .errors import (
     UnsupportedAlgorithm,
 )
 from .jwt import invoice_api_token, refund_token
+from .limits import MAX_CALLBACK_PARAMS, MAX_NAME_LENGTH, MAX_SHP_PARAMS, MAX_VALUE_LENGTH
 from .opstate import (
     OPSTATE_URL,
     OperationState,
@@ -53,7 +54,7 @@ from .receipt import (
     decode_receipt,
     encode_receipt,
 )
-from .shp import SHP_PREFIX, bare_shp_name, is_shp_name
+from .shp import SHP_PREFIX, bare_shp_name, check_shp_value, is_shp_name
 from .signing import (
     DEFAULT_ALGORITHM,
     HASH_ALGORITHMS,
@@ -69,7 +70,11 @@ __all__ = [
     "HASH_ALGORITHMS",
     "HOSTS",
     "LEGACY_PARAMS",
+    "MAX_CALLBACK_PARAMS",
     "MAX_INV_ID",
+    "MAX_NAME_LENGTH",
+    "MAX_SHP_PARAMS",
+    "MAX_VALUE_LENGTH",
     "OPSTATE_URL",
     "PAYMENT_URL",
     "SHP_PREFIX",
@@ -91,6 +96,7 @@ __all__ = [
     "algorithm_available",
     "bare_shp_name",
     "check_receipt_total",
+    "check_shp_value",
     "decode_receipt",
     "encode_receipt",
     "format_out_sum",

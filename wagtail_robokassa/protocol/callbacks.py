@@ -10,15 +10,20 @@ from typing import Any
 
 from .amounts import MAX_INTEGER_DIGITS
 from .errors import MalformedCallback
+from .limits import MAX_CALLBACK_PARAMS, MAX_NAME_LENGTH, MAX_VALUE_LENGTH
 from .payment import MAX_INV_ID
-from .shp import ShpInput, bare_shp_name, is_shp_name, shp_parts, signing_orders
+from .shp import (
+    ShpInput,
+    bare_shp_name,
+    has_separator,
+    is_shp_name,
+    shp_parts,
+    signing_orders,
+)
 from .signing import DEFAULT_ALGORITHM, HEX_DIGEST_LENGTHS, sign, signatures_match
 
 #: Legacy duplicates of OutSum, InvId and SignatureValue that ROBOKASSA still sends.
 LEGACY_PARAMS = frozenset({"out_summ", "inv_id", "crc"})
-MAX_PARAMS = 100
-MAX_NAME_LENGTH = 64
-MAX_VALUE_LENGTH = 2048
 
 _AMOUNT = re.compile(rf"[0-9]{{1,{MAX_INTEGER_DIGITS + 1}}}(?:\.[0-9]{{1,10}})?\Z")
 _INV_ID = re.compile(r"[0-9]{1,10}\Z")
@@ -102,13 +107,13 @@ def _flatten(params: Any) -> list[tuple[str, str]]:
 
 
 def _check_sizes(pairs: list[tuple[str, str]]) -> None:
-    if len(pairs) > MAX_PARAMS:
-        raise MalformedCallback("too_many", f"more than {MAX_PARAMS} parameters")
+    if len(pairs) > MAX_CALLBACK_PARAMS:
+        raise MalformedCallback("too_many", f"more than {MAX_CALLBACK_PARAMS} parameters")
     for name, value in pairs:
         if len(name) > MAX_NAME_LENGTH:
             raise MalformedCallback("too_long", "a parameter name is too long")
         if len(value) > MAX_VALUE_LENGTH:
-            raise MalformedCallback("too_long", f"parameter {name} is too long")
+            raise MalformedCallback("too_long", f"parameter {name!r} is too long")
 
 
 def _index(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -116,7 +121,7 @@ def _index(pairs: list[tuple[str, str]]) -> dict[str, str]:
     for name, value in pairs:
         key = name.lower()
         if key in seen:
-            raise MalformedCallback("repeated", f"parameter {name} is repeated")
+            raise MalformedCallback("repeated", f"parameter {name!r} is repeated")
         seen[key] = value
     return seen
 
@@ -168,6 +173,8 @@ def parse_callback(params: Any, *, signed: bool = True) -> Callback:
         for name, value in pairs
         if is_shp_name(name) and name.lower() not in LEGACY_PARAMS
     )
+    if any(has_separator(name) for name, _value in shp):
+        raise MalformedCallback("bad_shp_name", "a Shp parameter name holds ':' or '='")
     return Callback(
         out_sum_raw=out_sum_raw,
         out_sum=out_sum,

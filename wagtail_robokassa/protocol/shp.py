@@ -5,8 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from .limits import MAX_NAME_LENGTH, MAX_SHP_PARAMS, MAX_VALUE_LENGTH
+
 SHP_PREFIX = "Shp_"
 _BARE_NAME = re.compile(r"[a-z0-9_]+\Z")
+# A value holding ":shp…=" reads, inside the signed string, like the end of this parameter and the
+# start of another one: a buyer could resubmit it split in two and the signature would still match.
+_SPLITTABLE = re.compile(r":shp[^:=]*=", re.IGNORECASE)
+#: Characters that cannot stand in a received user parameter's name (we never sign such names).
+_NAME_SEPARATORS = frozenset(":=")
 
 ShpPairs = Iterable[tuple[str, str]]
 ShpInput = Mapping[str, str] | ShpPairs | None
@@ -15,6 +22,26 @@ ShpInput = Mapping[str, str] | ShpPairs | None
 def is_shp_name(name: str) -> bool:
     """Whether a received parameter is a user parameter: ``shp`` in any case, ``_`` optional."""
     return name[:3].lower() == "shp"
+
+
+def has_separator(name: str) -> bool:
+    """Whether a received name holds ``:`` or ``=``, which only a forged request sends."""
+    return not _NAME_SEPARATORS.isdisjoint(name)
+
+
+def check_shp_value(name: str, value: str) -> None:
+    """Refuse a value that could be resubmitted as two parameters under the same signature, or
+    that a callback could not carry back."""
+    if _SPLITTABLE.search(value):
+        raise ValueError(
+            f"Shp parameter {name!r} holds ':' followed by a 'shp…=' name, which would let a "
+            "buyer split it into two parameters under the same signature"
+        )
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValueError(
+            f"Shp parameter {name!r} is longer than {MAX_VALUE_LENGTH} characters, more than a "
+            "callback may carry back"
+        )
 
 
 def bare_shp_name(name: str) -> str:
@@ -35,9 +62,10 @@ def outgoing_shp(shp: ShpInput) -> list[tuple[str, str]]:
     """Normalize the user parameters we send and return them in signing order.
 
     Keys are either full names with the exact ``Shp_`` prefix or bare ``[a-z0-9_]`` names (the
-    django-robokassa way), which get the prefix. Values must be strings. Names whose ordinal order
-    differs from the order of their ``name=value`` pairs (``Shp_a`` with ``Shp_a1``) are refused:
-    implementations disagree about which order ROBOKASSA uses.
+    django-robokassa way), which get the prefix. Values must be strings that a callback can
+    carry back (see ``limits``) and that cannot be split (``check_shp_value``). Names whose
+    ordinal order differs from the order of their ``name=value`` pairs (``Shp_a`` with
+    ``Shp_a1``) are refused: implementations disagree about which order ROBOKASSA uses.
     """
     result: dict[str, str] = {}
     for key, value in _pairs(shp):
@@ -52,7 +80,14 @@ def outgoing_shp(shp: ShpInput) -> list[tuple[str, str]]:
         name = SHP_PREFIX + bare
         if name in result:
             raise ValueError(f"Shp parameter {name!r} is given twice")
+        if len(name) > MAX_NAME_LENGTH:
+            raise ValueError(f"Shp parameter name {name!r} is longer than {MAX_NAME_LENGTH}")
+        check_shp_value(name, value)
         result[name] = value
+    if len(result) > MAX_SHP_PARAMS:
+        raise ValueError(
+            f"{len(result)} Shp parameters: at most {MAX_SHP_PARAMS} fit in ROBOKASSA's callbacks"
+        )
     ordered = sorted(result.items())
     by_pair = sorted(ordered, key=lambda item: f"{item[0]}={item[1]}")
     if ordered != by_pair:

@@ -19,11 +19,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, JSONField
+from django.db.models import Exists, F, JSONField, OuterRef, Q
 
 from ..models import Invoice, InvoiceStatus, RejectionReason, SuccessNotification
 from ..protocol import Callback
@@ -66,14 +65,25 @@ def _stored_fields() -> list[Any]:
     return [f for f in SuccessNotification._meta.concrete_fields if not f.primary_key]
 
 
-def _check_invoice(found: bool, amount: Decimal | None, is_test: bool | None, callback: Callback):
-    if found and is_test != callback.is_test:
+def _check_invoice(found: Any, callback: Callback, login: str) -> None:
+    """Refuse a notification that does not fit its invoice (``found``: the invoice's
+    ``(amount, is_test, merchant_login)``, or None when there is no invoice)."""
+    if found is None:
+        return
+    amount, is_test, invoice_login = found
+    if invoice_login != login:
+        raise Refusal(
+            RejectionReason.MERCHANT_MISMATCH,
+            "signed by another shop than the one that issued this payment",
+            callback=callback,
+        )
+    if is_test != callback.is_test:
         raise Refusal(
             RejectionReason.MODE_MISMATCH,
             f"IsTest={int(callback.is_test)} for a {'test' if is_test else 'live'} payment",
             callback=callback,
         )
-    if found and amount != callback.out_sum:
+    if amount != callback.out_sum:
         raise Refusal(
             RejectionReason.AMOUNT_MISMATCH,
             f"OutSum {callback.out_sum_raw} for a payment of {amount}",
@@ -89,7 +99,7 @@ def record_payment(
     values: dict[str, Any], callback: Callback, *, now: datetime, require_invoice: bool
 ) -> Recorded:
     """Record a verified notification once and mark its invoice paid; raise ``Refusal`` for an
-    invoice whose amount or mode differs (or a missing one when invoices are required).
+    invoice whose merchant, amount or mode differs (or a missing one when invoices are required).
 
     ``values`` are the notification's fields other than its invoice, times and counters.
     """
@@ -107,7 +117,8 @@ def record_payment(
         return recorded
     invoice = _mark_paid(recorded.invoice_id, now)
     if invoice is not None:  # a mismatch raises, and the caller's transaction rolls back
-        _check_invoice(True, invoice.amount, invoice.is_test, callback)
+        found = (invoice.amount, invoice.is_test, invoice.merchant_login)
+        _check_invoice(found, callback, values["merchant_login"])
     return Recorded(recorded.notification_id, recorded.invoice_id, invoice)
 
 
@@ -118,8 +129,8 @@ def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
     invoice_column = SuccessNotification._meta.get_field("invoice").column
     quote = connection.ops.quote_name
     invoice_table = quote(Invoice._meta.db_table)
-    pk, amount, is_test, status, paid_at, updated_at = _quoted(
-        Invoice, "pk", "amount", "is_test", "status", "paid_at", "updated_at"
+    pk, amount, is_test, login, status, paid_at, updated_at = _quoted(
+        Invoice, "pk", "amount", "is_test", "merchant_login", "status", "paid_at", "updated_at"
     )
     notification_pk, linked = _quoted(SuccessNotification, "pk", "invoice")
     slots = tuple(
@@ -128,13 +139,14 @@ def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
     values = ["invoice." + pk if f.column == invoice_column else "%s" for f in fields]
     sql = f"""
         WITH invoice AS (
-            SELECT {pk}, {amount}, {is_test} FROM {invoice_table} WHERE {pk} = %s
+            SELECT {pk}, {amount}, {is_test}, {login} FROM {invoice_table} WHERE {pk} = %s
         ), inserted AS (
             INSERT INTO {quote(SuccessNotification._meta.db_table)}
                 ({", ".join(quote(f.column) for f in fields)})
             SELECT {", ".join(values)} FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
             WHERE CASE WHEN invoice.{pk} IS NULL THEN %s
-                       ELSE invoice.{amount} = %s AND invoice.{is_test} = %s END
+                       ELSE invoice.{amount} = %s AND invoice.{is_test} = %s
+                            AND invoice.{login} = %s END
             ON CONFLICT ({", ".join(_quoted(SuccessNotification, *UNIQUE_KEY))}) DO NOTHING
             RETURNING {notification_pk}, {linked}
         ), paid AS (
@@ -143,7 +155,7 @@ def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
             RETURNING {pk}
         )
         SELECT (SELECT {notification_pk} FROM inserted), (SELECT {linked} FROM inserted),
-               invoice.{pk}, invoice.{amount}, invoice.{is_test}
+               invoice.{pk}, invoice.{amount}, invoice.{is_test}, invoice.{login}
         FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
     """
     return sql, slots
@@ -166,12 +178,13 @@ def _record_in_one_statement(
                 not require_invoice,
                 callback.out_sum,
                 callback.is_test,
+                values["merchant_login"],
                 *(paid, now, now, paid),
             ],
         )
-        new_id, invoice_id, found_id, found_amount, found_is_test = cursor.fetchone()
+        new_id, invoice_id, found_id, *found = cursor.fetchone()
     if new_id is None:
-        _check_invoice(found_id is not None, found_amount, found_is_test, callback)
+        _check_invoice(None if found_id is None else found, callback, values["merchant_login"])
         if found_id is None and require_invoice:
             raise _unknown_invoice(callback)
     return Recorded(new_id, invoice_id)
@@ -241,8 +254,26 @@ def _mark_paid(invoice_id: int, now: datetime) -> Invoice | None:
     return invoice
 
 
-def count_repeat_delivery(key: dict[str, Any], now: datetime) -> None:
-    """A repeated delivery of a recorded notification: counted, nothing else."""
-    SuccessNotification.objects.filter(**key).update(
-        deliveries=F("deliveries") + 1, last_delivery_at=now
+def count_repeat_delivery(key: dict[str, Any], callback: Callback, now: datetime) -> None:
+    """A repeated delivery of a recorded notification: counted, when it is the same payment.
+
+    A stored row with another amount, or recorded before this InvId became one of our invoices (a
+    number paid through other code), is a different payment: refused, never acknowledged as this
+    one. One statement: the count only moves when the row matches.
+    """
+    invoice_exists = Exists(Invoice.objects.filter(pk=OuterRef("inv_id")))
+    same_payment = SuccessNotification.objects.filter(**key, out_sum=callback.out_sum).filter(
+        Q(invoice__isnull=False) | ~invoice_exists
+    )
+    if same_payment.update(deliveries=F("deliveries") + 1, last_delivery_at=now):
+        return
+    stored = SuccessNotification.objects.filter(**key).values_list("out_sum", flat=True).first()
+    if stored is None:  # rows are never deleted; if one was, let ROBOKASSA try again
+        raise LookupError("the recorded notification is gone")
+    raise Refusal(
+        RejectionReason.DIFFERENT_PAYMENT,
+        f"InvId {callback.inv_id} was recorded for another payment"
+        + ("" if stored == callback.out_sum else f" of {stored}"),
+        status=409,
+        callback=callback,
     )

@@ -1,4 +1,5 @@
-"""Recording refused requests: redacted, logged, and capped so that a flood cannot fill the disk."""
+"""Recording refused requests: redacted, logged, and capped (``caps``) so that a flood cannot
+fill the disk."""
 
 from __future__ import annotations
 
@@ -6,18 +7,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone
-
-from ..conf import MerchantConfig, setting
-from ..models import RejectedRequest, RejectionOverflow
+from ..conf import MerchantConfig
+from ..models import OverflowKind, RejectedRequest
+from .caps import StorageCap, with_reconnect
+from .storable import loggable, storable
 
 logger = logging.getLogger("wagtail_robokassa.rejections")
 
 REDACTED = "[redacted]"
 SIGNATURE_PARAMS = frozenset({"signaturevalue", "crc", "signature"})
-DEFAULT_PER_MINUTE = 60
 MAX_STORED_PARAMS = 50
 MAX_STORED_VALUE = 256
 MAX_STORED_NAME = 64
@@ -37,19 +35,20 @@ def _secrets(config: MerchantConfig | None) -> set[str]:
 
 
 def redact(pairs: Iterable[tuple[Any, Any]], config: MerchantConfig | None = None) -> dict:
-    """Received parameters fit for storage: signatures and passwords removed, sizes capped."""
+    """Received parameters fit for storage: signatures and passwords removed, sizes capped,
+    characters no database stores replaced (see ``storable``)."""
     secrets = _secrets(config)
     stored: dict[str, str] = {}
     for index, (name, value) in enumerate(pairs):
         if index >= MAX_STORED_PARAMS:
             stored["…"] = f"{index}+ parameters"
             break
-        name_text = str(name)[:MAX_STORED_NAME]
+        name_text = storable(str(name)[:MAX_STORED_NAME])
         value_text = str(value)
         is_signature = name_text.lower() in SIGNATURE_PARAMS
         if is_signature or any(secret in value_text for secret in secrets):
             value_text = REDACTED
-        stored[name_text] = value_text[:MAX_STORED_VALUE]
+        stored[name_text] = storable(value_text[:MAX_STORED_VALUE])
     return stored
 
 
@@ -73,37 +72,38 @@ def record_rejection(
     inv_id: int | None = None,
     config: MerchantConfig | None = None,
 ) -> RejectedRequest | None:
-    """Log a refusal at WARNING and store it, or only count it past the per-minute ceiling."""
+    """Log a refusal at WARNING and store it, or only count it past a cap (then None).
+
+    Raises ``DatabaseError`` when it could be neither stored nor counted.
+    """
     logger.warning(
         "ROBOKASSA %s request refused: %s (%s); InvId=%s; from %s",
         endpoint,
         reason,
-        detail,
+        loggable(detail),
         inv_id,
         client_ip,
     )
-    now = timezone.now()
-    minute = now.replace(second=0, microsecond=0)
-    ceiling = setting("ROBOKASSA_REJECTED_REQUESTS_PER_MINUTE", DEFAULT_PER_MINUTE)
-    if RejectedRequest.objects.filter(created_at__gte=minute).count() >= ceiling:
-        _count_overflow(minute)
-        return None
-    return RejectedRequest.objects.create(
-        endpoint=endpoint,
-        reason=reason,
-        detail=detail[:255],
-        inv_id=inv_id,
-        method=method[:8],
-        params=redact(request_pairs(params), config),
-        client_ip=client_ip,
-    )
+
+    def write() -> RejectedRequest | None:
+        if not REJECTIONS.allows(client_ip):
+            return None
+        return RejectedRequest.objects.create(
+            endpoint=endpoint,
+            reason=reason,
+            detail=storable(detail[:255]),
+            inv_id=inv_id,
+            method=storable(method[:8]),
+            params=redact(request_pairs(params), config),
+            client_ip=client_ip,
+        )
+
+    return with_reconnect(write)
 
 
-def _count_overflow(minute: Any) -> None:
-    if RejectionOverflow.objects.filter(minute=minute).update(count=F("count") + 1):
-        return
-    try:
-        with transaction.atomic():
-            RejectionOverflow.objects.create(minute=minute, count=1)
-    except IntegrityError:  # another process created this minute's row first
-        RejectionOverflow.objects.filter(minute=minute).update(count=F("count") + 1)
+REJECTIONS = StorageCap(
+    RejectedRequest,
+    OverflowKind.REJECTED,
+    per_minute=("ROBOKASSA_REJECTED_REQUESTS_PER_MINUTE", 60),
+    per_address=("ROBOKASSA_REJECTED_REQUESTS_PER_ADDRESS_PER_MINUTE", 10),
+)

@@ -8,7 +8,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from ..protocol import Callback
 from ..signals import result_received, send
 from . import recording
 from .rejections import record_rejection
+from .storable import storable, storable_params
 from .verification import Refusal, check_result, parse
 
 logger = logging.getLogger("wagtail_robokassa.results")
@@ -47,6 +48,12 @@ class ResultOutcome:
 ConfigFor = Callable[[int | None], MerchantConfig]
 
 
+class UncommittedDelivery(Exception):
+    """The delivery's transaction cannot commit: a receiver left it marked for rollback (it caught
+    a database error itself), aborted it, or closed the connection. ``atomic()`` would roll back
+    without a word, so this is raised instead and the answer is a 5xx."""
+
+
 def process_result(
     params: Any,
     config_for: MerchantConfig | ConfigFor,
@@ -57,8 +64,9 @@ def process_result(
 ) -> ResultOutcome:
     """Verify a Result URL request and record it exactly once.
 
-    Answers ``OK{InvId}`` for a new or a repeated delivery; 400 for a refused request; 500 when
-    the site failed (misconfiguration, a signal receiver raising), so that ROBOKASSA retries.
+    Answers ``OK{InvId}`` only when the notification is committed (new, or a repeat of the same
+    payment); 4xx for a refused request; 500 when the site failed (misconfiguration, a signal
+    receiver raising or breaking the transaction, the database), so that ROBOKASSA retries.
     Refusals are recorded outside the transaction that was rolled back.
     """
     resolve = config_for if callable(config_for) else lambda inv_id: config_for
@@ -75,25 +83,36 @@ def process_result(
         failure = Refusal(
             RejectionReason.HANDLER_ERROR, type(error).__name__, status=500, callback=callback
         )
-    return _refused(failure, params, config or resolve(None), client_ip, method)
+    if config is None:
+        try:
+            config = resolve(None)
+        except Exception:
+            logger.exception("ROBOKASSA configuration could not be read")
+            config = MerchantConfig()
+    return _refused(failure, params, config, client_ip, method)
 
 
 def _refused(
     refusal: Refusal, params: Any, config: MerchantConfig, client_ip: str | None, method: str
 ) -> ResultOutcome:
     inv_id = refusal.callback.inv_id if refusal.callback else None
-    record_rejection(
-        endpoint=Endpoint.RESULT,
-        reason=refusal.reason,
-        detail=refusal.detail,
-        params=params,
-        method=method,
-        client_ip=client_ip,
-        inv_id=inv_id,
-        config=config,
-    )
-    body = "error: site failure" if refusal.status >= 500 else f"bad request: {refusal.reason}"
-    return ResultOutcome(status=refusal.status, body=body, reason=refusal.reason)
+    status = refusal.status
+    try:
+        record_rejection(
+            endpoint=Endpoint.RESULT,
+            reason=refusal.reason,
+            detail=refusal.detail,
+            params=params,
+            method=method,
+            client_ip=client_ip,
+            inv_id=inv_id,
+            config=config,
+        )
+    except Exception:
+        logger.exception("ROBOKASSA Result URL refusal could not be recorded")
+        status = 500  # neither recorded nor refused for good: let ROBOKASSA ask again
+    body = "error: site failure" if status >= 500 else f"bad request: {refusal.reason}"
+    return ResultOutcome(status=status, body=body, reason=refusal.reason)
 
 
 def _notification_values(
@@ -105,10 +124,10 @@ def _notification_values(
         "inv_id": callback.inv_id,
         "out_sum": callback.out_sum,
         "fee": callback.fee,
-        "email": callback.email[:254],
-        "payment_method": callback.payment_method[:64],
-        "inc_curr_label": callback.inc_curr_label[:64],
-        "params": callback.unsigned_params(),
+        "email": storable(callback.email[:254]),
+        "payment_method": storable(callback.payment_method[:64]),
+        "inc_curr_label": storable(callback.inc_curr_label[:64]),
+        "params": storable_params(callback.unsigned_params()),
         "client_ip": client_ip,
     }
 
@@ -146,7 +165,7 @@ def _record(
         )
         if recorded.duplicate:
             key = {"merchant_login": config.login, "is_test": callback.is_test}
-            recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, now)
+            recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, callback, now)
             logger.info("ROBOKASSA repeated notification for InvId %s", callback.inv_id)
             return ResultOutcome(200, answer, duplicate=True)
         notification = invoice = None
@@ -163,5 +182,30 @@ def _record(
                 request=request,
                 notification=notification,
             )
+            _check_committable()
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
     return ResultOutcome(200, answer, notification=notification, invoice=invoice)
+
+
+def _check_committable() -> None:
+    """Raise ``UncommittedDelivery`` unless the current transaction will really commit."""
+    if transaction.get_rollback():
+        raise UncommittedDelivery(
+            "a result_received receiver left the transaction marked for rollback"
+        )
+    if connection.closed_in_transaction or connection.connection is None:
+        raise UncommittedDelivery("a result_received receiver closed the database connection")
+    if connection.vendor == "postgresql" and _aborted(connection.connection):
+        raise UncommittedDelivery("a result_received receiver left the transaction aborted")
+
+
+def _aborted(raw_connection: Any) -> bool:
+    """Whether a PostgreSQL transaction failed (psycopg knows it locally: no round trip)."""
+    info = getattr(raw_connection, "info", None)  # psycopg 3
+    if info is not None:
+        from psycopg.pq import TransactionStatus
+
+        return info.transaction_status == TransactionStatus.INERROR
+    from psycopg2.extensions import TRANSACTION_STATUS_INERROR  # psycopg2
+
+    return raw_connection.get_transaction_status() == TRANSACTION_STATUS_INERROR

@@ -1,4 +1,9 @@
-"""Success and Fail pages: recorded for review, never a change of payment state."""
+"""Success and Fail pages: recorded for review, never a change of payment state.
+
+Both pages are open to anyone, so what they store is capped like refusals are (``caps``), and a
+Success visit is stored and signalled once per payment: a reload, or a replay of one's own link,
+shows the page again and stores nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,19 @@ from django.dispatch import Signal
 from django.http import HttpRequest
 
 from ..conf import MerchantConfig
-from ..models import Invoice, PaymentVisit, SuccessNotification, VisitKind
+from ..models import Invoice, OverflowKind, PaymentVisit, SuccessNotification, VisitKind
 from ..protocol import Callback
 from ..signals import fail_page_visited, send, success_page_visited
+from .caps import StorageCap, with_reconnect
+from .rejections import MAX_STORED_NAME, MAX_STORED_PARAMS, MAX_STORED_VALUE
+from .storable import storable
+
+VISITS = StorageCap(
+    PaymentVisit,
+    OverflowKind.VISIT,
+    per_minute=("ROBOKASSA_VISITS_PER_MINUTE", 600),
+    per_address=("ROBOKASSA_VISITS_PER_ADDRESS_PER_MINUTE", 10),
+)
 
 _SIGNALS: dict[str, Signal] = {
     VisitKind.SUCCESS: success_page_visited,
@@ -35,19 +50,32 @@ def record_visit(
     client_ip: str | None = None,
     request: HttpRequest | None = None,
 ) -> PaymentVisit:
-    """Store a visit and send ``success_page_visited`` or ``fail_page_visited``."""
+    """Store a visit and send ``success_page_visited`` or ``fail_page_visited``.
+
+    Returns the visit, not saved when a cap was reached, or the first one when this payment's
+    Success page was visited before (then no signal is sent again).
+    """
     invoice = Invoice.objects.filter(pk=callback.inv_id).first()
-    visit = PaymentVisit.objects.create(
+    visit = PaymentVisit(
         kind=kind,
         inv_id=callback.inv_id,
         out_sum=callback.out_sum,
         is_test=callback.is_test,
         signature_valid=signature_valid,
-        culture=callback.culture[:16],
-        params=callback.unsigned_params(),
+        culture=storable(callback.culture[:16]),
+        params=_stored_params(callback),
         invoice=invoice,
         client_ip=client_ip,
     )
+    if kind == VisitKind.SUCCESS:
+        earlier = PaymentVisit.objects.filter(
+            kind=kind, inv_id=callback.inv_id, is_test=callback.is_test, signature_valid=True
+        ).first()
+        if earlier is not None:
+            return earlier
+    if not with_reconnect(lambda: VISITS.allows(client_ip)):
+        return visit
+    with_reconnect(visit.save)
     send(
         _SIGNALS[kind],
         sender=sender,
@@ -57,3 +85,11 @@ def record_visit(
         visit=visit,
     )
     return visit
+
+
+def _stored_params(callback: Callback) -> dict[str, str]:
+    """The parameters fit for storage, capped as refused requests' are."""
+    stored = {}
+    for name, value in list(callback.unsigned_params().items())[:MAX_STORED_PARAMS]:
+        stored[storable(name[:MAX_STORED_NAME])] = storable(value[:MAX_STORED_VALUE])
+    return stored
