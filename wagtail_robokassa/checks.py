@@ -1,19 +1,25 @@
-"""System checks: a misconfigured shop is reported at start-up, not at the first payment."""
+"""System checks: a misconfigured shop is reported at start-up, not at the first payment.
+
+The rules are those of the settings panel (``rules``), applied to Django settings here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import Error, Warning, register
+from django.core.checks import Error, register
 from django.urls import NoReverseMatch, reverse
 
-from .conf import django_settings_values, get_config
-from .protocol import HASH_ALGORITHMS, algorithm_available
+from .conf import DJANGO_SETTINGS, django_settings_values, get_config
+from .protocol import MAX_INV_ID
+from .rules import configuration_problems
 
 TAG = "wagtail_robokassa"
+SETTING_NAMES = {field: setting for setting, (field, _convert) in DJANGO_SETTINGS.items()}
+ALWAYS_CHECKED = frozenset({"E005", "E006"})  # whoever configures the rest
 
 
-def _result_url_in_use() -> bool:
+def result_url_in_use() -> bool:
     try:
         reverse("robokassa_result")
     except NoReverseMatch:
@@ -30,65 +36,48 @@ def _server_configured() -> bool:
 @register(TAG)
 def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
     config = get_config()
-    messages: list = []
-    if config.algorithm not in HASH_ALGORITHMS:
-        messages.append(
+    problems = configuration_problems(
+        lambda name: getattr(config, name), result_url_in_use=result_url_in_use()
+    )
+    server_configured = _server_configured()
+    messages = [
+        Error(
+            f"ROBOKASSA: {problem.message}",
+            hint=f"Django setting {SETTING_NAMES[problem.field]}.",
+            id=f"robokassa.{problem.id}",
+        )
+        for problem in problems
+        if server_configured or problem.id in ALWAYS_CHECKED
+    ]
+    return messages + _numbering_errors() + _proxy_errors()
+
+
+def _numbering_errors() -> list[Error]:
+    from .services.numbering import first_inv_id
+
+    first = first_inv_id()
+    if isinstance(first, int) and not isinstance(first, bool) and 1 <= first <= MAX_INV_ID:
+        return []
+    return [
+        Error(
+            f"ROBOKASSA_FIRST_INV_ID must be a whole number from 1 to {MAX_INV_ID}, not {first!r}.",
+            hint="Set it above the order numbers your own code sends to ROBOKASSA.",
+            id="robokassa.E008",
+        )
+    ]
+
+
+def _proxy_errors() -> list[Error]:
+    from .client import trusted_networks
+
+    try:
+        trusted_networks()
+    except (TypeError, ValueError) as error:
+        return [
             Error(
-                f"ROBOKASSA_HASH_ALGORITHM {config.algorithm!r} is unknown.",
-                hint="Use one of " + ", ".join(HASH_ALGORITHMS) + ", as set in the cabinet.",
-                id="robokassa.E005",
+                f"ROBOKASSA_TRUSTED_PROXIES is not a list of addresses or networks: {error}",
+                hint="List your reverse proxies, for example ['127.0.0.1', '10.0.0.0/8'].",
+                id="robokassa.E009",
             )
-        )
-    elif not algorithm_available(config.algorithm):
-        messages.append(
-            Error(
-                f"This server's OpenSSL cannot compute {config.algorithm}.",
-                hint="Enable OpenSSL's legacy provider or choose another algorithm in the "
-                "cabinet and in ROBOKASSA_HASH_ALGORITHM.",
-                id="robokassa.E006",
-            )
-        )
-    if not _server_configured():
-        return messages
-    if not config.login:
-        messages.append(
-            Error(
-                "ROBOKASSA_LOGIN is not set.", hint="Set the shop identifier.", id="robokassa.E001"
-            )
-        )
-    if not config.password1:
-        messages.append(
-            Error(
-                "ROBOKASSA_PASSWORD1 is not set: payments cannot be signed.",
-                hint="Copy Password#1 from the ROBOKASSA cabinet (technical settings).",
-                id="robokassa.E002",
-            )
-        )
-    if not config.password2 and _result_url_in_use():
-        messages.append(
-            Error(
-                "ROBOKASSA_PASSWORD2 is not set but the Result URL is in use: notifications "
-                "cannot be verified.",
-                hint="Copy Password#2 from the ROBOKASSA cabinet.",
-                id="robokassa.E003",
-            )
-        )
-    if config.test_mode and not (config.test_password1 and config.test_password2):
-        messages.append(
-            Error(
-                "ROBOKASSA_TEST_MODE is on but the test passwords are not set.",
-                hint="ROBOKASSA signs test payments with a separate pair: set "
-                "ROBOKASSA_TEST_PASSWORD1 and ROBOKASSA_TEST_PASSWORD2.",
-                id="robokassa.E004",
-            )
-        )
-    live = {config.password1, config.password2} - {""}
-    if live & {config.test_password1, config.test_password2}:
-        messages.append(
-            Warning(
-                "A ROBOKASSA test password equals a live one.",
-                hint="Generate separate test passwords in the cabinet.",
-                id="robokassa.W001",
-            )
-        )
-    return messages
+        ]
+    return []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +24,10 @@ from .blocks import find_payment_block, read_token, receipt_for
 from .client import client_ip
 from .conf import get_config, setting
 from .services import start_payment
+from .services.numbering import NumberingExhausted
 from .views import DEFAULT_BASE_TEMPLATE
 
+logger = logging.getLogger("wagtail_robokassa.payments")
 DEFAULT_TOKEN_MAX_AGE = 7 * 24 * 3600
 DEFAULT_RATE_LIMIT = (10, 60)  # invoices per client address per that many seconds
 
@@ -119,6 +122,9 @@ def pay(request: HttpRequest) -> HttpResponse:
         )
     except ImproperlyConfigured:
         return _problem(request, _("Payments are not configured on this site yet."), 503, page)
+    except NumberingExhausted:
+        logger.exception("ROBOKASSA could not number an invoice")
+        return _problem(request, _("Payments are unavailable right now. Try again later."), 503)
     if receipt is None and setting("ROBOKASSA_PAY_METHOD", "POST") == "GET":
         return HttpResponseRedirect(start.url)
     return _page(request, "wagtail_robokassa/redirect.html", {"start": start, "page": page})

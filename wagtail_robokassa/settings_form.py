@@ -8,11 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .conf import DJANGO_SETTINGS, django_settings_values
-from .protocol import algorithm_available
-
-SECRET_FIELDS = ("password1", "password2", "test_password1", "test_password2", "password3")
-SETTING_NAMES = {field: setting for setting, (field, _convert) in DJANGO_SETTINGS.items()}
+from .checks import SETTING_NAMES, result_url_in_use
+from .conf import django_settings_values
+from .rules import SECRET_FIELDS, configuration_problems
 
 
 class SecretInput(forms.PasswordInput):
@@ -81,24 +79,11 @@ class RobokassaSettingsForm(WagtailAdminModelForm):
         return self.locked[name] if name in self.locked else cleaned.get(name)
 
     def _validate_effective(self, cleaned: dict[str, Any]) -> None:
-        value = lambda name: self.effective(cleaned, name)  # noqa: E731
-        if any(value(name) for name in SECRET_FIELDS) and not value("login"):
-            self._error_on("login", _("Enter the merchant login that these passwords belong to."))
-        if value("test_mode") and not (value("test_password1") and value("test_password2")):
-            self._error_on(
-                "test_mode",
-                _("Test mode needs the test Password #1 and #2 from the cabinet's test settings."),
-            )
-        algorithm = value("algorithm")
-        if algorithm and not algorithm_available(algorithm):
-            self._error_on(
-                "algorithm",
-                _(
-                    "This server cannot compute %(algorithm)s. Choose another algorithm "
-                    "here and in the cabinet."
-                )
-                % {"algorithm": algorithm},
-            )
+        problems = configuration_problems(
+            lambda name: self.effective(cleaned, name), result_url_in_use=result_url_in_use()
+        )
+        for problem in problems:
+            self._error_on(problem.field, problem.message)
 
     def _error_on(self, name: str, message: Any) -> None:
         self.add_error(None if name in self.locked else name, message)

@@ -78,3 +78,34 @@ def test_export_permission_is_per_model(records):
 
 def test_unknown_export_format_is_404(superuser_client, records):
     assert superuser_client.get("/admin/robokassa_payments/export/pdf/").status_code == 404
+
+
+def test_related_links_show_only_what_the_user_may_view(records):
+    """A link's text carries an amount and a status: hidden without the permission to view it."""
+    rejected = records["rejected"]
+    client = client_for(make_user("auditor", "view_rejectedrequest"))
+    page = client.get(f"/admin/robokassa_rejected/inspect/{rejected.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "990" not in html
+    assert "/admin/robokassa_payments/inspect/" not in html
+    assert "/admin/robokassa_notifications/inspect/" not in html
+    assert "/admin/robokassa_visits/inspect/" not in html
+
+    client = client_for(make_user("accountant", "view_rejectedrequest", "view_invoice"))
+    html = client.get(f"/admin/robokassa_rejected/inspect/{rejected.pk}/").content.decode()
+    assert f"/admin/robokassa_payments/inspect/{records['paid'].pk}/" in html
+    assert "/admin/robokassa_notifications/inspect/" not in html
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31", "9001-01-01"])
+@pytest.mark.parametrize("field", ["start", "end"])
+def test_the_overview_refuses_days_out_of_range_without_a_500(superuser_client, day, field):
+    response = superuser_client.get("/admin/robokassa_overview/", {field: day})
+    assert response.status_code == 200
+    assert "Choose a day from 2000-01-01 to 9000-12-31." in response.content.decode()
+
+
+@pytest.mark.parametrize("period", [{"start": "2000-01-01"}, {"end": "9000-12-31"}])
+def test_the_overview_takes_the_edges_of_the_range(superuser_client, period):
+    assert superuser_client.get("/admin/robokassa_overview/", period).status_code == 200

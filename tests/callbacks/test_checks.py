@@ -19,7 +19,10 @@ def test_configured_project_is_clean():
         ({"ROBOKASSA_PASSWORD1": ""}, "robokassa.E002"),
         ({"ROBOKASSA_PASSWORD2": ""}, "robokassa.E003"),
         ({"ROBOKASSA_TEST_MODE": True, "ROBOKASSA_TEST_PASSWORD2": ""}, "robokassa.E004"),
-        ({"ROBOKASSA_TEST_PASSWORD1": "live-password-1"}, "robokassa.W001"),
+        ({"ROBOKASSA_TEST_PASSWORD1": "live-password-1"}, "robokassa.E007"),
+        ({"ROBOKASSA_FIRST_INV_ID": 0}, "robokassa.E008"),
+        ({"ROBOKASSA_FIRST_INV_ID": "1000"}, "robokassa.E008"),
+        ({"ROBOKASSA_FIRST_INV_ID": 2**31}, "robokassa.E008"),
         ({"ROBOKASSA_HASH_ALGORITHM": "sha3_256"}, "robokassa.E005"),
     ],
 )
@@ -36,7 +39,7 @@ def test_password2_is_not_needed_without_the_result_url(settings):
 
 
 def test_unavailable_ripemd160_is_an_error(settings, monkeypatch):
-    import wagtail_robokassa.checks as module
+    import wagtail_robokassa.rules as module
 
     settings.ROBOKASSA_HASH_ALGORITHM = "ripemd160"
     assert ids() == []

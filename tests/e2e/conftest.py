@@ -3,6 +3,7 @@
 import os
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -53,7 +54,7 @@ def shot(page, name):
 
 
 @pytest.fixture
-def shop(settings, transactional_db):
+def shop(settings, transactional_db, live_server):
     """A site whose home page is the sandbox's HomePage, an admin, and no ROBOKASSA secrets in
     Django settings (the admin holds them, as in the sandbox)."""
     from demo.home.models import HomePage
@@ -69,7 +70,10 @@ def shop(settings, transactional_db):
     root.add_child(instance=home)
     home.save_revision().publish()
     Site.objects.all().delete()
-    site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    port = urlsplit(live_server.url).port  # the emulator notifies the Site's own root URL
+    site = Site.objects.create(
+        hostname="localhost", port=port, root_page=home, is_default_site=True
+    )
     get_user_model().objects.create_superuser("admin", "admin@example.com", ADMIN_PASSWORD)
     return {"home": home, "site": site}
 

@@ -106,8 +106,14 @@ def test_disabled_outside_development(client, settings):
     call_command("check")
 
 
-def live_host(live_server):
-    return urlsplit(live_server.url).netloc
+def live_host(live_server, site=None):
+    """The live server's host; ``site`` is moved there, since the emulator notifies the
+    Site's own Result URL."""
+    parts = urlsplit(live_server.url)
+    if site is not None:
+        site.hostname, site.port = parts.hostname, parts.port
+        site.save()
+    return parts.netloc
 
 
 @pytest.mark.django_db(transaction=True)
@@ -115,7 +121,7 @@ def test_pay_notifies_the_shop_and_redirects_to_success(
     client, live_server, test_mode, default_site
 ):
     invoice = make_invoice("100.00", is_test=True, site=default_site)
-    host = {"HTTP_HOST": live_host(live_server)}
+    host = {"HTTP_HOST": live_host(live_server, default_site)}
     client.post(INDEX, request_for(invoice.pk, shp={"order": "5"}), **host)
     operation = EmulatedOperation.objects.get()
     response = client.post(f"/emulator/Merchant/Pay/{operation.pk}/", **host)
@@ -144,7 +150,7 @@ def test_a_shop_that_does_not_answer_ok_gets_a_retry(
     from wagtail_robokassa.signals import result_received
 
     invoice = make_invoice("100.00", is_test=True, site=default_site)
-    host = {"HTTP_HOST": live_host(live_server)}
+    host = {"HTTP_HOST": live_host(live_server, default_site)}
     client.post(INDEX, request_for(invoice.pk), **host)
     operation = EmulatedOperation.objects.get()
 
@@ -206,3 +212,40 @@ def test_opstate_answers_from_the_emulators_records(client, test_mode):
         dict(opstate_request("demo", 11, "guess")),
     )
     assert parse_opstate(forged.content).result is OpStateResult.BAD_SIGNATURE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pay_never_sends_the_notification_to_the_host_the_request_names(
+    client, live_server, test_mode, default_site, settings, monkeypatch
+):
+    """An attacker's Host header must not receive a notification signed with Password#2."""
+    from wagtail_robokassa.contrib.emulator import views
+
+    sent_to = []
+    real_send = views.send_result
+    monkeypatch.setattr(
+        views, "send_result", lambda url, *a: sent_to.append(url) or real_send(url, *a)
+    )
+    settings.ALLOWED_HOSTS = ["*"]
+    invoice = make_invoice("100.00", is_test=True, site=default_site)
+    own = live_host(live_server, default_site)
+    client.post(INDEX, request_for(invoice.pk), HTTP_HOST=own)
+    operation = EmulatedOperation.objects.get()
+    response = client.post(
+        f"/emulator/Merchant/Pay/{operation.pk}/", HTTP_HOST="attacker.example:9"
+    )
+    assert sent_to == [f"http://{own}/robokassa/result/"]
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_result_url_can_be_set(client, live_server, test_mode, default_site, settings):
+    settings.ROBOKASSA_EMULATOR_RESULT_URL = f"{live_server.url}/robokassa/result/"
+    invoice = make_invoice("100.00", is_test=True, site=default_site)
+    client.post(INDEX, request_for(invoice.pk))
+    operation = EmulatedOperation.objects.get()
+    assert client.post(f"/emulator/Merchant/Pay/{operation.pk}/").status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID

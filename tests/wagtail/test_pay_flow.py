@@ -215,6 +215,31 @@ def test_rate_limit_per_client(client, shop_page, settings):
     assert client.post(PAY, {"token": token}, **other_client).status_code == 200
 
 
+def test_rate_limit_groups_an_ipv6_64(client, shop_page, settings):
+    settings.ROBOKASSA_PAY_RATE_LIMIT = (3, 60)
+    token = page_token(client, shop_page)
+    statuses = [
+        client.post(PAY, {"token": token}, REMOTE_ADDR=f"2001:db8:5:6::{host:x}").status_code
+        for host in range(1, 101)
+    ]
+    assert statuses.count(200) == 3
+    assert Invoice.objects.count() == 3
+    other_network = {"REMOTE_ADDR": "2001:db8:5:7::1"}
+    assert client.post(PAY, {"token": token}, **other_network).status_code == 200
+
+
+def test_rate_limit_behind_a_reverse_proxy_is_per_buyer(client, shop_page, settings):
+    settings.ROBOKASSA_PAY_RATE_LIMIT = (3, 60)
+    settings.ROBOKASSA_TRUSTED_PROXIES = ["127.0.0.1"]
+    token = page_token(client, shop_page)
+    for buyer in range(1, 11):  # ten buyers, one proxy: nobody is locked out
+        via_proxy = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": f"198.51.100.{buyer}"}
+        assert client.post(PAY, {"token": token}, **via_proxy).status_code == 200
+    same_buyer = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
+    statuses = [client.post(PAY, {"token": token}, **same_buyer).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
 def test_unconfigured_site_gets_a_clear_503(client, shop_page, admin_configured):
     response = client.post(PAY, {"token": page_token(client, shop_page)})
     assert response.status_code == 503

@@ -118,7 +118,7 @@ def test_login_is_required_once_a_password_is_entered(admin, site, admin_configu
 def test_an_algorithm_this_server_cannot_compute_is_refused(
     admin, site, admin_configured, monkeypatch
 ):
-    import wagtail_robokassa.settings_form as module
+    import wagtail_robokassa.rules as module
 
     monkeypatch.setattr(module, "algorithm_available", lambda name: name != "ripemd160")
     response = admin.post(edit_url(site), form_data(algorithm="ripemd160"))
@@ -162,3 +162,49 @@ def test_settings_menu_item(admin, site):
     html = admin.get(reverse("wagtailadmin_home")).content.decode()
     assert "/admin/settings/wagtail_robokassa/robokassasettings/" in html
     assert admin.get("/admin/settings/wagtail_robokassa/robokassasettings/").status_code == 302
+
+
+# One set of rules: what `manage.py check` refuses in Django settings, the form refuses too.
+RULE_CASES = [
+    ("E001", {"login": ""}),
+    ("E002", {"password1": None, "password1-clear": "1"}),
+    ("E003", {"password2": None, "password2-clear": "1"}),
+    ("E004", {"test_mode": "on", "test_password2": None, "test_password2-clear": "1"}),
+    ("E007", {"test_password1": SECRETS["password1"]}),
+]
+SETTING_OF = {
+    "login": "ROBOKASSA_LOGIN",
+    "password1": "ROBOKASSA_PASSWORD1",
+    "password2": "ROBOKASSA_PASSWORD2",
+    "test_password1": "ROBOKASSA_TEST_PASSWORD1",
+    "test_password2": "ROBOKASSA_TEST_PASSWORD2",
+    "test_mode": "ROBOKASSA_TEST_MODE",
+}
+
+
+@pytest.mark.parametrize(("rule", "overrides"), RULE_CASES, ids=[case[0] for case in RULE_CASES])
+def test_the_form_and_the_system_check_refuse_the_same(
+    admin, site, settings, admin_configured, rule, overrides
+):
+    from wagtail_robokassa.checks import check_configuration
+
+    response = admin.post(edit_url(site), form_data(**overrides))
+    assert response.status_code == 200, "the form accepted it"
+    assert not RobokassaSettings.objects.filter(site=site, login="my-shop").exists()
+
+    values = {"login": "my-shop", **SECRETS, "test_mode": False}
+    for name, value in overrides.items():
+        if name.endswith("-clear"):
+            continue
+        values[name] = {None: "", "on": True}.get(value, value)
+    for name, setting in SETTING_OF.items():
+        setattr(settings, setting, values[name])
+    assert f"robokassa.{rule}" in [message.id for message in check_configuration()]
+
+
+def test_a_shop_in_test_mode_needs_no_live_passwords_yet(admin, site, admin_configured):
+    """ROBOKASSA gives the test pair first, before the shop is activated."""
+    data = form_data(test_mode="on", password1=None, password2=None, password3=None)
+    assert admin.post(edit_url(site), data).status_code == 302
+    row = RobokassaSettings.objects.get(site=site)
+    assert (row.test_mode, row.password1, row.test_password1) == (True, "", "s3cret-test-one")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -137,17 +137,23 @@ class RecordInspectView(Forbidden, InspectView):
         )
 
     def related_links(self) -> list[tuple[str, str, str]]:
-        """``(label, text, url)`` for the related payment, notifications, visits and page."""
+        """``(label, text, url)`` for the related payment, notifications, visits and page that
+        this user may view: a link's text shows an amount and a status."""
         obj = self.object
         inv_id = obj.pk if isinstance(obj, Invoice) else obj.inv_id
         if inv_id is None:
             return []
-        invoice = obj if isinstance(obj, Invoice) else Invoice.objects.filter(pk=inv_id).first()
+        may_view = self._may_view
+        invoice = obj if isinstance(obj, Invoice) else None
+        if invoice is None and may_view(Invoice):
+            invoice = Invoice.objects.filter(pk=inv_id).first()
         related: list[tuple[Any, Any]] = [(_("Payment"), invoice)] if invoice else []
-        related += [
-            (_("Notification"), n) for n in SuccessNotification.objects.filter(inv_id=inv_id)
-        ]
-        related += [(_("Visit"), v) for v in PaymentVisit.objects.filter(inv_id=inv_id)]
+        if may_view(SuccessNotification):
+            related += [
+                (_("Notification"), n) for n in SuccessNotification.objects.filter(inv_id=inv_id)
+            ]
+        if may_view(PaymentVisit):
+            related += [(_("Visit"), v) for v in PaymentVisit.objects.filter(inv_id=inv_id)]
         links = [
             (str(label), str(item), inspect_url(item)) for label, item in related if item != obj
         ]
@@ -156,15 +162,35 @@ class RecordInspectView(Forbidden, InspectView):
             links.append((str(_("Page")), str(invoice.page), page_url))
         return links
 
+    def _may_view(self, model: type) -> bool:
+        meta = model._meta
+        return self.request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["related_links"] = self.related_links()
         return context
 
 
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(9000, 12, 31)
+
+
+def _day_in_range(value: date | None) -> None:
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise forms.ValidationError(
+            _("Choose a day from %(first)s to %(last)s.")
+            % {"first": EARLIEST_DAY.isoformat(), "last": LATEST_DAY.isoformat()}
+        )
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=AdminDateInput)
-    end = forms.DateField(label=_("To"), required=False, widget=AdminDateInput)
+    start = forms.DateField(
+        label=_("From"), required=False, widget=AdminDateInput, validators=[_day_in_range]
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=AdminDateInput, validators=[_day_in_range]
+    )
     mode = forms.ChoiceField(
         label=_("Mode"), choices=[("live", _("Live")), ("test", _("Test"))], required=False
     )

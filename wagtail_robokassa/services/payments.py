@@ -10,6 +10,7 @@ from typing import Any
 from ..conf import MerchantConfig
 from ..models import Invoice
 from ..protocol import Receipt, check_receipt_total, payment_params, payment_url
+from .numbering import create_invoice
 
 logger = logging.getLogger("wagtail_robokassa.payments")
 
@@ -46,7 +47,7 @@ def start_payment(
         check_receipt_total(receipt, amount)
     is_test = config.test_mode
     password1 = config.password1_for(is_test)  # raises before anything is written
-    invoice = Invoice.objects.create(
+    invoice = create_invoice(
         merchant_login=config.login,
         is_test=is_test,
         amount=amount,

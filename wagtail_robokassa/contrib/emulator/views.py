@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.models import Site
 
-from ...conf import MerchantConfig, config_for_request
+from ...conf import MerchantConfig, config_for_request, setting
 from ...protocol import opstate_signature, signatures_match
 from .checks import emulator_enabled
 from .models import EmulatedOperation
@@ -27,8 +28,18 @@ def _guard(request: HttpRequest) -> MerchantConfig:
     return config_for_request(request)
 
 
-def _shop_url(request: HttpRequest, name: str) -> str:
-    return request.build_absolute_uri(reverse(name))
+def _result_url(request: HttpRequest) -> str:
+    """The shop's own Result URL, as ROBOKASSA knows it from the cabinet: on the root URL of the
+    Wagtail Site (a configured one: the Host header only chooses among them), or
+    ``ROBOKASSA_EMULATOR_RESULT_URL``. Never a host the request names, so that a signed
+    notification cannot be sent anywhere else."""
+    configured = setting("ROBOKASSA_EMULATOR_RESULT_URL", "")
+    if configured:
+        return configured
+    site = Site.find_for_request(request)
+    if site is None:
+        raise Http404("No Wagtail Site: the emulator does not know the shop's Result URL.")
+    return site.root_url + reverse("robokassa_result")
 
 
 def _next_inv_id() -> int:
@@ -69,9 +80,7 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     config = _guard(request)
     operation = get_object_or_404(EmulatedOperation, pk=pk)
     method = "GET" if config.use_post_explicit and not config.use_post else "POST"
-    answer = send_result(
-        _shop_url(request, "robokassa_result"), result_params(operation, config), method
-    )
+    answer = send_result(_result_url(request), result_params(operation, config), method)
     operation.shop_answer = f"{answer.status} {answer.body}"
     if not answer.is_ok_for(operation.inv_id):
         operation.save(update_fields=["shop_answer", "updated_at"])

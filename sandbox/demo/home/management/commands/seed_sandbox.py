@@ -64,6 +64,10 @@ class Command(BaseCommand):
         if not user_model.objects.filter(username=ADMIN_USERNAME).exists():
             user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
         site = self._home_site()
+        if (site.hostname, site.port) == ("localhost", 80):
+            # `make demo` serves on port 8000; the emulator notifies this Site's Result URL.
+            site.port = 8000
+            site.save(update_fields=["port"])
         RobokassaSettings.objects.update_or_create(site=site, defaults=SHOP)
         self.stdout.write(
             "\nThe sandbox is ready:\n"
