@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 from django.urls import NoReverseMatch, reverse
 
 from .conf import DJANGO_SETTINGS, django_settings_values, get_config
@@ -49,7 +49,7 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
         for problem in problems
         if server_configured or problem.id in ALWAYS_CHECKED
     ]
-    return messages + _numbering_errors() + _proxy_errors()
+    return messages + _numbering_errors() + _proxy_errors() + _key_errors()
 
 
 def _numbering_errors() -> list[Error]:
@@ -81,3 +81,43 @@ def _proxy_errors() -> list[Error]:
             )
         ]
     return []
+
+
+def _key_errors() -> list[Error]:
+    from .crypto import fernet
+
+    try:
+        fernet()
+    except (TypeError, ValueError) as error:
+        return [
+            Error(
+                f"ROBOKASSA_ENCRYPTION_KEYS cannot make encryption keys: {error}",
+                hint="Give a list of non-empty secret strings, the one to encrypt with first.",
+                id="robokassa.E011",
+            )
+        ]
+    return []
+
+
+@register(TAG, Tags.database)
+def check_stored_passwords(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list:
+    """Passwords stored with a key this server does not have (run with ``check --database``)."""
+    if not databases or _key_errors():
+        return []
+    from .crypto import UnreadableSecret
+    from .models import RobokassaSettings
+    from .rules import SECRET_FIELDS
+
+    errors = []
+    for row in RobokassaSettings.objects.select_related("site"):
+        lost = [name for name in SECRET_FIELDS if isinstance(getattr(row, name), UnreadableSecret)]
+        if lost:
+            errors.append(
+                Error(
+                    f"ROBOKASSA settings of {row.site}: {', '.join(lost)} cannot be decrypted.",
+                    hint="Restore the old key in ROBOKASSA_ENCRYPTION_KEYS or "
+                    "SECRET_KEY_FALLBACKS, or enter the passwords again.",
+                    id="robokassa.E010",
+                )
+            )
+    return errors

@@ -56,8 +56,14 @@ class MerchantConfig:
         return self._password(self.test_password2 if is_test else self.password2, 2, is_test)
 
     def _password(self, value: str, number: int, is_test: bool) -> str:
+        which = "test " if is_test else ""
+        if getattr(value, "stored", None):  # an UnreadableSecret
+            raise ImproperlyConfigured(
+                f"ROBOKASSA {which}Password#{number} was encrypted with a key this server does "
+                "not have: restore it in ROBOKASSA_ENCRYPTION_KEYS (or SECRET_KEY_FALLBACKS), or "
+                "enter the password again"
+            )
         if not value:
-            which = "test " if is_test else ""
             raise ImproperlyConfigured(f"ROBOKASSA {which}Password#{number} is not configured")
         return value
 

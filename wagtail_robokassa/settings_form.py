@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .checks import SETTING_NAMES, result_url_in_use
 from .conf import django_settings_values
+from .crypto import UnreadableSecret
 from .rules import SECRET_FIELDS, configuration_problems
+
+MAX_SECRET_LENGTH = 255
 
 
 class SecretInput(forms.PasswordInput):
@@ -18,17 +22,28 @@ class SecretInput(forms.PasswordInput):
 
     template_name = "wagtail_robokassa/widgets/secret_input.html"
 
-    def __init__(self, *, stored: bool = False, locked: bool = False, attrs: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        stored: bool = False,
+        locked: bool = False,
+        unreadable: bool = False,
+        attrs: Any = None,
+    ) -> None:
         super().__init__(
             attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False
         )
         self.stored = stored
         self.locked = locked
+        self.unreadable = unreadable
 
     def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
         context = super().get_context(name, None, attrs)
         context["widget"].update(
-            stored=self.stored, locked=self.locked, clear_name=clear_name(name)
+            stored=self.stored,
+            locked=self.locked,
+            unreadable=self.unreadable,
+            clear_name=clear_name(name),
         )
         return context
 
@@ -48,8 +63,12 @@ class RobokassaSettingsForm(WagtailAdminModelForm):
                 field = self.fields[name]
                 field.required = False
                 field.strip = True
+                field.validators.append(MaxLengthValidator(MAX_SECRET_LENGTH))
+                value = getattr(self.instance, name)
                 field.widget = SecretInput(
-                    stored=bool(getattr(self.instance, name)), locked=name in self.locked
+                    stored=bool(value),
+                    locked=name in self.locked,
+                    unreadable=isinstance(value, UnreadableSecret),
                 )
         for name, value in self.locked.items():
             field = self.fields[name]

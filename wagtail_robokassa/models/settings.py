@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from ..fields import EncryptedSecretField
 from ..panels import CabinetPanel
 from ..protocol import HASH_ALGORITHMS, HOSTS, PaymentMethod, PaymentObject, Tax, TaxSystem
 from ..settings_form import RobokassaSettingsForm
@@ -30,8 +31,8 @@ PAYMENT_METHODS = [(method.value, method.value) for method in PaymentMethod]
 PAYMENT_OBJECTS = [(item.value, item.value) for item in PaymentObject]
 
 
-def _secret(label: str, help_text: str = "") -> models.CharField:
-    return models.CharField(label, max_length=255, blank=True, help_text=help_text)
+def _secret(label: str, help_text: str = "") -> EncryptedSecretField:
+    return EncryptedSecretField(label, blank=True, help_text=help_text)
 
 
 @register_setting(icon="key")
