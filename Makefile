@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: test demo lint format migrations-check messages compilemessages clean
+FUZZ_EXAMPLES ?= 10000
+
+.PHONY: test fuzz demo lint format migrations-check messages compilemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +20,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz \
+		--hypothesis-show-statistics $(PYTEST_ARGS)
 
 demo: $(STAMP)
 	cd sandbox && ../$(BIN)/python manage.py migrate --noinput

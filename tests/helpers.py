@@ -1,5 +1,6 @@
 """Building signed ROBOKASSA requests for tests, the way ROBOKASSA signs them."""
 
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
@@ -60,3 +61,16 @@ def make_invoice(amount="100.00", *, is_test=False, **fields):
     return Invoice.objects.create(
         merchant_login=LOGIN, amount=Decimal(amount), is_test=is_test, **fields
     )
+
+
+@contextmanager
+def second_connection():
+    """A cursor on a connection of its own: it sees only what was committed."""
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            yield cursor
+    finally:
+        other.close()

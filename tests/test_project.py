@@ -26,3 +26,29 @@ def test_postgresql_is_reachable():
 @pytest.mark.django_db  # some model checks ask the database what it supports
 def test_system_checks_pass():
     call_command("check", fail_level="WARNING")
+
+
+def test_the_sandbox_migrates_and_seeds_a_new_database(tmp_path):
+    """What ``make demo`` does first, on an empty SQLite file, with its checks (``migrate`` runs
+    the database checks before any table exists)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sandbox = Path(__file__).resolve().parents[1] / "sandbox"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "demo.settings",
+    }
+    for command in (["migrate", "--noinput"], ["seed_sandbox"], ["check", "--database", "default"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=sandbox,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]

@@ -104,13 +104,25 @@ def check_stored_passwords(app_configs: Any = None, databases: Any = None, **kwa
     """Passwords stored with a key this server does not have (run with ``check --database``)."""
     if not databases or _key_errors():
         return []
-    from .crypto import UnreadableSecret
+    from django.db import connections
+
     from .models import RobokassaSettings
     from .rules import SECRET_FIELDS
 
     errors = []
-    for row in RobokassaSettings.objects.select_related("site"):
-        lost = [name for name in SECRET_FIELDS if isinstance(getattr(row, name), UnreadableSecret)]
+    for alias in databases:
+        # ``migrate`` runs this check before the table exists.
+        if RobokassaSettings._meta.db_table in connections[alias].introspection.table_names():
+            errors += _unreadable_rows(RobokassaSettings.objects.using(alias), SECRET_FIELDS)
+    return errors
+
+
+def _unreadable_rows(rows: Any, secret_fields: tuple[str, ...]) -> list[Error]:
+    from .crypto import UnreadableSecret
+
+    errors = []
+    for row in rows.select_related("site"):
+        lost = [name for name in secret_fields if isinstance(getattr(row, name), UnreadableSecret)]
         if lost:
             errors.append(
                 Error(

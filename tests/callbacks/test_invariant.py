@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
-from tests.helpers import make_invoice, result_params
+from tests.helpers import make_invoice, result_params, second_connection
 from tests.testapp.models import Order
 from wagtail_robokassa.models import InvoiceStatus, RejectedRequest, SuccessNotification
 
@@ -17,18 +17,11 @@ URL = "/robokassa/result/"
 
 
 def committed(inv_id: int) -> bool:
-    """Read from a second connection: only what was committed is there."""
-    from django.db import connections
-
-    alias = "default"
-    other = connections.create_connection(alias)
-    try:
-        with other.cursor() as cursor:
-            table = SuccessNotification._meta.db_table
-            cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE inv_id = %s", [inv_id])  # noqa: S608
-            return cursor.fetchone()[0] == 1
-    finally:
-        other.close()
+    """Whether the payment's notification is committed (seen from a second connection)."""
+    table = SuccessNotification._meta.db_table
+    with second_connection() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE inv_id = %s", [inv_id])  # noqa: S608
+        return cursor.fetchone()[0] == 1
 
 
 def assert_retried_and_nothing_recorded(response, invoice):

@@ -249,3 +249,32 @@ def test_the_result_url_can_be_set(client, live_server, test_mode, default_site,
     assert client.post(f"/emulator/Merchant/Pay/{operation.pk}/").status_code == 302
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["email", "description", "shp"])
+def test_a_signed_request_with_nul_gets_a_400_page(client, test_mode, field):
+    """Signed correctly, so only the NUL can refuse it (PostgreSQL could not store it)."""
+    kwargs = {"shp": {"note": "a\x00b"}} if field == "shp" else {field: "a\x00b"}
+    if field == "description":
+        params = dict(payment_params("demo", "1.00", 3, TEST_PASSWORD1, is_test=True, **kwargs))
+    else:
+        params = request_for(3, "1.00", **kwargs)
+    response = client.post(INDEX, params)
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert EmulatedOperation.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("inv_id", ["²", "١٢", "99999999999", "0"])
+def test_opstate_takes_only_ascii_invoice_numbers(client, test_mode, inv_id):
+    from wagtail_robokassa.protocol import opstate_signature
+
+    signature = opstate_signature("demo", inv_id, TEST_PASSWORD2)
+    response = client.get(
+        "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+        {"MerchantLogin": "demo", "InvoiceID": inv_id, "Signature": signature},
+    )
+    assert response.status_code == 200
+    assert "<Code>3</Code>" in response.content.decode()

@@ -158,3 +158,11 @@ def test_a_bad_key_setting_is_a_system_check_error(settings, keys):
 
     settings.ROBOKASSA_ENCRYPTION_KEYS = keys
     assert "robokassa.E011" in [message.id for message in check_configuration()]
+
+
+def test_the_stored_password_check_waits_for_the_table(shop, settings, monkeypatch):
+    """``migrate`` runs database checks before this app's tables exist."""
+    settings.ROBOKASSA_ENCRYPTION_KEYS = ["unrelated"]
+    assert check_stored_passwords(databases=["default"])
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *args, **kwargs: [])
+    assert check_stored_passwords(databases=["default"]) == []

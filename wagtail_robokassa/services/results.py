@@ -195,17 +195,20 @@ def _check_committable() -> None:
         )
     if connection.closed_in_transaction or connection.connection is None:
         raise UncommittedDelivery("a result_received receiver closed the database connection")
-    if connection.vendor == "postgresql" and _aborted(connection.connection):
-        raise UncommittedDelivery("a result_received receiver left the transaction aborted")
+    if connection.vendor == "postgresql" and not _in_open_transaction(connection.connection):
+        raise UncommittedDelivery(
+            "a result_received receiver left the transaction aborted, or the connection broke"
+        )
 
 
-def _aborted(raw_connection: Any) -> bool:
-    """Whether a PostgreSQL transaction failed (psycopg knows it locally: no round trip)."""
+def _in_open_transaction(raw_connection: Any) -> bool:
+    """Whether a PostgreSQL transaction is open and healthy (psycopg knows it locally, with no
+    round trip: an aborted transaction or a broken connection is not)."""
     info = getattr(raw_connection, "info", None)  # psycopg 3
     if info is not None:
         from psycopg.pq import TransactionStatus
 
-        return info.transaction_status == TransactionStatus.INERROR
-    from psycopg2.extensions import TRANSACTION_STATUS_INERROR  # psycopg2
+        return info.transaction_status == TransactionStatus.INTRANS
+    from psycopg2.extensions import TRANSACTION_STATUS_INTRANS  # psycopg2
 
-    return raw_connection.get_transaction_status() == TRANSACTION_STATUS_INERROR
+    return raw_connection.get_transaction_status() == TRANSACTION_STATUS_INTRANS

@@ -57,6 +57,11 @@ class InvalidRequest(Exception):
         self.errors = errors
 
 
+def is_inv_id(text: str) -> bool:
+    """ASCII digits within ROBOKASSA's range (``str.isdigit`` also takes "²" and "١")."""
+    return bool(_INV_ID.match(text)) and 0 < int(text) <= MAX_INV_ID
+
+
 def flatten(data: Any) -> tuple[dict[str, str], list[str]]:
     """One value per name, and the names that were repeated."""
     values: dict[str, str] = {}
@@ -93,6 +98,11 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
     """Raise ``InvalidRequest`` listing every problem, or return the request."""
     values, repeated = flatten(data)
     errors = [_("Parameter %(name)s is repeated.") % {"name": name} for name in repeated]
+    errors += [
+        _("Parameter %(name)s holds a NUL character.") % {"name": name.replace("\x00", "\\0")}
+        for name, value in values.items()
+        if "\x00" in name or "\x00" in value
+    ]
     login = values.get("MerchantLogin", "")
     if login != config.login:
         errors.append(
@@ -108,7 +118,7 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
             % {"value": out_sum[:20]}
         )
     inv_id_text = values.get("InvId", "")
-    if inv_id_text and (not _INV_ID.match(inv_id_text) or not 0 < int(inv_id_text) <= MAX_INV_ID):
+    if inv_id_text and not is_inv_id(inv_id_text):
         errors.append(_("InvId must be an integer from 1 to %(max)s.") % {"max": MAX_INV_ID})
     description = values.get("Description", "")
     if len(description) > DESCRIPTION_MAX_LENGTH:

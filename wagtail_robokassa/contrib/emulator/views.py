@@ -19,7 +19,7 @@ from ...protocol import opstate_signature, signatures_match
 from .checks import emulator_enabled
 from .models import EmulatedOperation
 from .notify import fail_params, new_op_key, result_params, send_result, success_params
-from .validation import InvalidRequest, validate
+from .validation import InvalidRequest, is_inv_id, validate
 
 
 def _guard(request: HttpRequest) -> MerchantConfig:
@@ -134,7 +134,7 @@ def opstate(request: HttpRequest) -> HttpResponse:
         EmulatedOperation.objects.filter(merchant_login=login, inv_id=inv_id)
         .order_by("-pk")
         .first()
-        if inv_id.isdigit()
+        if is_inv_id(inv_id)
         else None
     )
     if operation is None:
