@@ -5,10 +5,11 @@ bare name), plus ``invoice`` (an ``Invoice`` or None) and ``request``.
 
 - ``result_received``: a verified Result URL notification, sent once per payment. The sender is
   the ``SuccessNotification``, also passed as ``notification``. It is sent inside the transaction
-  that records the payment: a receiver that raises rolls the delivery back and ROBOKASSA is told
-  to retry.
-- ``success_page_visited``: a buyer reached the Success page with a valid signature (sender: the
-  ``SuccessRedirectForm``; ``visit``: the ``PaymentVisit``).
+  that records the payment: a receiver that raises, or that leaves the transaction unable to
+  commit (it caught a database error itself), rolls the delivery back and ROBOKASSA is told to
+  retry.
+- ``success_page_visited``: a buyer reached the Success page with a valid signature, the first
+  time for that payment (sender: the ``SuccessRedirectForm``; ``visit``: the ``PaymentVisit``).
 - ``fail_page_visited``: a buyer reached the Fail page (sender: the ``FailRedirectForm``;
   ``visit``).
 """

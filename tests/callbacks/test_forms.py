@@ -160,3 +160,17 @@ def test_fail_form_needs_no_signature():
 def test_forms_accept_an_explicit_config():
     config = get_config()
     assert RobokassaForm(initial={"OutSum": 1}, config=config).config is config
+
+
+def test_an_extra_value_that_could_be_split_is_refused(settings):
+    settings.ROBOKASSA_EXTRA_PARAMS = ["comment"]
+    with pytest.raises(ValueError, match="split"):
+        RobokassaForm(initial={"OutSum": Decimal("10.00"), "comment": "hi:Shp_order=42"})
+    form = RobokassaForm(initial={"OutSum": Decimal("10.00"), "comment": "12:30"})
+    assert dict(form.params)["Shp_comment"] == "12:30"
+
+
+def test_extra_values_a_callback_cannot_carry_back_are_refused(settings):
+    settings.ROBOKASSA_EXTRA_PARAMS = ["note"]
+    with pytest.raises(ValueError, match="longer than 2048"):
+        RobokassaForm(initial={"OutSum": Decimal("10.00"), "note": "x" * 2049})
