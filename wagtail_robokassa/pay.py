@@ -11,7 +11,6 @@ from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -25,7 +24,7 @@ from .client import client_ip
 from .conf import get_config, setting
 from .services import start_payment
 from .services.numbering import NumberingExhausted
-from .views import DEFAULT_BASE_TEMPLATE
+from .views import render_page
 
 logger = logging.getLogger("wagtail_robokassa.payments")
 DEFAULT_TOKEN_MAX_AGE = 7 * 24 * 3600
@@ -61,13 +60,8 @@ class BuyerForm(forms.Form):
         return self.block["amount"]
 
 
-def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
-    context.setdefault("base_template", setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE))
-    return render(request, template, context, status=status)
-
-
 def _problem(request: HttpRequest, message: Any, status: int, page: Any = None, form=None):
-    return _page(
+    return render_page(
         request,
         "wagtail_robokassa/pay_error.html",
         {"message": message, "page": page, "form": form},
@@ -127,4 +121,4 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _problem(request, _("Payments are unavailable right now. Try again later."), 503)
     if receipt is None and setting("ROBOKASSA_PAY_METHOD", "POST") == "GET":
         return HttpResponseRedirect(start.url)
-    return _page(request, "wagtail_robokassa/redirect.html", {"start": start, "page": page})
+    return render_page(request, "wagtail_robokassa/redirect.html", {"start": start, "page": page})

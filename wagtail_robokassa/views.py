@@ -56,7 +56,10 @@ def result(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+def render_page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """A buyer-facing page on ``ROBOKASSA_BASE_TEMPLATE`` (never chosen by the request)."""
     context["base_template"] = setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE)
     return render(request, template, context, status=status)
 
@@ -80,7 +83,7 @@ def _refused(request: HttpRequest, form: Any, endpoint: str, config: MerchantCon
         "not_notified": refusal.reason == RejectionReason.NOT_NOTIFIED,
         "InvId": callback.inv_id if callback else None,
     }
-    return _page(request, "wagtail_robokassa/error.html", context, status=refusal.status)
+    return render_page(request, "wagtail_robokassa/error.html", context, status=refusal.status)
 
 
 def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
@@ -106,7 +109,7 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
         "currency": config.currency_symbol,
         "thank_you_text": thank_you_text(visit.invoice) if kind == VisitKind.SUCCESS else "",
     }
-    return _page(request, f"wagtail_robokassa/{kind}.html", context)
+    return render_page(request, f"wagtail_robokassa/{kind}.html", context)
 
 
 def _inv_id(params: QueryDict) -> int | None:
@@ -129,7 +132,7 @@ def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpRespon
     except Exception:  # the database, most likely: a page that says so, never a bare 500
         logger.exception("ROBOKASSA %s page failed", kind)
         context = {"site_failure": True, "InvId": None}
-        return _page(request, "wagtail_robokassa/error.html", context, status=503)
+        return render_page(request, "wagtail_robokassa/error.html", context, status=503)
 
 
 @csrf_exempt

@@ -53,6 +53,8 @@ def test_a_receiver_that_marks_the_transaction_for_rollback(receiver, write_path
     receiver(lambda sender, **kwargs: transaction.set_rollback(True))
     invoice = make_invoice()
     assert_retried_and_nothing_recorded(Client().post(URL, result_params(invoice.pk)), invoice)
+    detail = RejectedRequest.objects.get().detail
+    assert detail == "a result_received receiver left the transaction marked for rollback"
 
 
 def test_a_receiver_that_closes_the_connection(receiver, write_path):

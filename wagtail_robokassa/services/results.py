@@ -80,9 +80,9 @@ def process_result(
         failure = refusal
     except Exception as error:
         logger.exception("ROBOKASSA Result URL processing failed")
-        failure = Refusal(
-            RejectionReason.HANDLER_ERROR, type(error).__name__, status=500, callback=callback
-        )
+        # Our own messages are safe to store; another exception's text might hold anything.
+        detail = str(error) if isinstance(error, UncommittedDelivery) else type(error).__name__
+        failure = Refusal(RejectionReason.HANDLER_ERROR, detail, status=500, callback=callback)
     if config is None:
         try:
             config = resolve(None)

@@ -58,7 +58,8 @@ class InvalidRequest(Exception):
 
 
 def is_inv_id(text: str) -> bool:
-    """ASCII digits within ROBOKASSA's range (``str.isdigit`` also takes "²" and "١")."""
+    """ASCII digits within ROBOKASSA's range (``str.isdigit`` also takes superscripts and other
+    scripts' digits)."""
     return bool(_INV_ID.match(text)) and 0 < int(text) <= MAX_INV_ID
 
 
