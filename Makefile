@@ -43,9 +43,11 @@ migrations-check: $(STAMP)
 
 messages: $(STAMP)
 	cd wagtail_robokassa && ../$(BIN)/django-admin makemessages -l ru --no-location
+	cd sandbox/demo && ../../$(BIN)/django-admin makemessages -l ru --no-location
 
 compilemessages: $(STAMP)
 	cd wagtail_robokassa && ../$(BIN)/django-admin compilemessages -l ru
+	cd sandbox/demo && ../../$(BIN)/django-admin compilemessages -l ru
 
 clean:
 	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -11,8 +11,14 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "wagtail_robokassa"
-PO = PACKAGE / "locale" / "ru" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
+SANDBOX = Path(__file__).resolve().parents[1] / "sandbox" / "demo"
+CATALOGS = [PACKAGE, SANDBOX]  # the plugin's, and the sandbox site's own strings
+
+
+def po_of(source: Path) -> Path:
+    return source / "locale" / "ru" / "LC_MESSAGES" / "django.po"
+
+
 
 
 def read_po(path: Path) -> list[dict]:
@@ -48,18 +54,20 @@ def read_po(path: Path) -> list[dict]:
     return entries
 
 
-def test_po_has_no_fuzzy_or_empty_translations():
-    entries = [e for e in read_po(PO) if e["msgid"]]
+@pytest.mark.parametrize("source", CATALOGS, ids=["plugin", "sandbox"])
+def test_po_has_no_fuzzy_or_empty_translations(source):
+    entries = [e for e in read_po(po_of(source)) if e["msgid"]]
     assert entries
     for entry in entries:
         assert "fuzzy" not in entry["flags"], entry["msgid"]
         assert all(entry["msgstr"].values()), f"untranslated: {entry['msgid']!r}"
 
 
-def test_mo_is_compiled_from_the_po():
-    with MO.open("rb") as handle:
+@pytest.mark.parametrize("source", CATALOGS, ids=["plugin", "sandbox"])
+def test_mo_is_compiled_from_the_po(source):
+    with po_of(source).with_suffix(".mo").open("rb") as handle:
         catalog = gettext.GNUTranslations(handle)
-    for entry in read_po(PO):
+    for entry in read_po(po_of(source)):
         if not entry["msgid"]:
             continue
         context = entry.get("msgctxt")
@@ -79,11 +87,12 @@ def test_mo_is_compiled_from_the_po():
             assert got == entry["msgstr"][0], f"stale .mo for {entry['msgid']!r}"
 
 
-def test_every_translatable_string_is_in_the_po(tmp_path):
+@pytest.mark.parametrize("source", CATALOGS, ids=["plugin", "sandbox"])
+def test_every_translatable_string_is_in_the_po(tmp_path, source):
     if shutil.which("xgettext") is None:
         pytest.skip("needs GNU gettext (xgettext)")
-    copy = tmp_path / "wagtail_robokassa"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("locale", "__pycache__"))
+    copy = tmp_path / source.name
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("locale", "__pycache__"))
     (copy / "locale").mkdir()
     subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "ru", "--no-location"],
@@ -94,6 +103,6 @@ def test_every_translatable_string_is_in_the_po(tmp_path):
     )
     fresh = read_po(copy / "locale" / "ru" / "LC_MESSAGES" / "django.po")
     wanted = {(e.get("msgctxt"), e["msgid"]) for e in fresh if e["msgid"]}
-    shipped = {(e.get("msgctxt"), e["msgid"]) for e in read_po(PO) if e["msgid"]}
+    shipped = {(e.get("msgctxt"), e["msgid"]) for e in read_po(po_of(source)) if e["msgid"]}
     assert wanted - shipped == set(), "run `make messages` and translate"
     assert shipped - wanted == set(), "obsolete entries: run `make messages`"
