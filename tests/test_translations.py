@@ -19,8 +19,6 @@ def po_of(source: Path) -> Path:
     return source / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 
 
-
-
 def read_po(path: Path) -> list[dict]:
     """Entries of a .po file: msgctxt, msgid, msgid_plural, msgstr list and flags."""
     entries, entry, key = [], None, None

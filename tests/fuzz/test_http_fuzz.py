@@ -174,3 +174,44 @@ def test_emulator_actions_with_anything(test_shop, action, pk, pairs, host):
     path = f"/emulator/Merchant/{action}/{pk}/"
     response = send(Client(), "POST", path, pairs, HTTP_HOST=host)
     assert_answered(response)
+
+
+ENDPOINTS = [
+    "/robokassa/result/",
+    "/robokassa/success/",
+    "/robokassa/fail/",
+    "/robokassa/pay/",
+    "/emulator/Merchant/Index.aspx",
+    "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+    "/emulator/Merchant/Pay/1/",
+    "/emulator/Merchant/Decline/1/",
+]
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=koi8-r",
+    "application/x-www-form-urlencoded; charset=no-such-charset",
+    "multipart/form-data; boundary=xyz",
+    "multipart/form-data",
+    "application/json",
+    "text/plain",
+    "",
+]
+
+
+@fuzz_settings
+@given(
+    path=st.sampled_from(ENDPOINTS),
+    method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+    content_type=st.sampled_from(CONTENT_TYPES),
+    body=st.one_of(st.binary(max_size=600), st.binary(min_size=3000, max_size=9000)),
+    query=st.binary(max_size=300),
+)
+def test_every_endpoint_with_raw_bytes(test_shop, path, method, content_type, body, query):
+    """Bodies and query strings as bytes, in any content type and method: never a 5xx. A WSGI
+    server hands the query string over as latin-1 text of whatever bytes came."""
+    response = Client().generic(
+        method, path, body, content_type=content_type, QUERY_STRING=query.decode("latin-1")
+    )
+    assert_answered(response)
+    if path == "/robokassa/result/":
+        assert_ok_has_its_row(response)
