@@ -49,6 +49,18 @@ def test_a_receiver_that_swallows_an_integrity_error(receiver, write_path):
     assert_retried_and_nothing_recorded(response, invoice)
 
 
+def test_a_receiver_that_raises(receiver, write_path):
+    @receiver
+    def broken(sender, **kwargs):
+        Order.objects.create(id=7, name="written, then rolled back", total=1)
+        raise RuntimeError("the shop's own bug")
+
+    invoice = make_invoice()
+    assert_retried_and_nothing_recorded(Client().post(URL, result_params(invoice.pk)), invoice)
+    assert not Order.objects.filter(id=7).exists()
+    assert RejectedRequest.objects.get().detail == "RuntimeError"
+
+
 def test_a_receiver_that_marks_the_transaction_for_rollback(receiver, write_path):
     receiver(lambda sender, **kwargs: transaction.set_rollback(True))
     invoice = make_invoice()
