@@ -18,8 +18,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
 
-LIVE_TARGET = payment_page_url(HOSTS["ru"])
-
 
 @dataclass(frozen=True)
 class MerchantConfig:

@@ -24,7 +24,6 @@ class RecordViewSet(ModelViewSet):
     inspect_view_class = RecordInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
-    exclude_form_fields: list[str] = []
     list_per_page = 50
     search_fields = ["pk"]  # turns the search box on; RecordIndexView decides what matches
     inv_id_field = "inv_id"

@@ -6,7 +6,6 @@ import re
 from decimal import Decimal, InvalidOperation
 
 MAX_INTEGER_DIGITS = 8
-CENT = Decimal("0.01")
 
 _PLAIN_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
 
