@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 
 FUZZ_EXAMPLES ?= 10000
 
-.PHONY: test fuzz demo lint format migrations-check messages compilemessages clean
+.PHONY: test fuzz demo lint typecheck format migrations-check messages compilemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -80,7 +80,8 @@ class Callback:
 
 def _named_values(params: Any) -> Iterable[Any]:
     if hasattr(params, "lists") and callable(params.lists):
-        return params.lists()
+        lists: Iterable[Any] = params.lists()  # a QueryDict's
+        return lists
     if isinstance(params, Mapping):
         return params.items()
     if isinstance(params, list | tuple):

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
+from typing import NoReturn
 from xml.parsers import expat
 
 from .errors import OpStateError
@@ -88,7 +89,7 @@ class _Node:
         return node.text if node else None
 
 
-def _refuse_declarations(*_args: object) -> None:
+def _refuse_declarations(*_args: object) -> NoReturn:
     raise OpStateError("XML with a document type or entity declaration is refused")
 
 

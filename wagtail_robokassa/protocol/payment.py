@@ -180,9 +180,15 @@ def payment_params(
         ("StepByStep", "true" if step_by_step else None),
         ("ResultUrl2", result_url2),
         ("SuccessUrl2", success_url2),
-        ("SuccessUrl2Method", success_url2_method.upper() if success_url2 else None),
+        (
+            "SuccessUrl2Method",
+            _redirect_method(success_url2_method, "SuccessUrl2Method") if success_url2 else None,
+        ),
         ("FailUrl2", fail_url2),
-        ("FailUrl2Method", fail_url2_method.upper() if fail_url2 else None),
+        (
+            "FailUrl2Method",
+            _redirect_method(fail_url2_method, "FailUrl2Method") if fail_url2 else None,
+        ),
         ("IsTest", "1" if is_test else None),
     ]
     params += [(name, value) for name, value in optional if value]
