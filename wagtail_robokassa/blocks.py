@@ -1,29 +1,25 @@
 """``PaymentButtonBlock``: an editor drops it into any StreamField; a visitor clicks and pays.
 
-The rendered HTML holds no per-visitor state (pages stay cacheable): a signed token names the
-page, the block and the page's revision, and the amount of a fixed-price block is never read from
-the browser.
+Declarations only. The rendered HTML holds no per-visitor state (pages stay cacheable): a signed
+token (``tokens``) names the page and the block, the pay view finds the block again on the live
+page (``page_blocks``), and the amount of a fixed-price block is never read from the browser.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
-from wagtail.blocks.list_block import ListValue
 from wagtail.blocks.struct_block import StructBlockValidationError, StructValue
 
-from .conf import MerchantConfig, config_for_request
+from .conf import config_for_request
 from .models.settings import PAYMENT_METHODS, PAYMENT_OBJECTS, TAXES
-from .protocol import DESCRIPTION_MAX_LENGTH, Receipt, ReceiptItem, TaxSystem
+from .protocol import DESCRIPTION_MAX_LENGTH
+from .tokens import make_token
 
-TOKEN_SALT = "wagtail_robokassa.pay"  # noqa: S105 - a namespace for signing, not a secret
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
 FROM_SETTINGS = [("", _("As in the ROBOKASSA settings"))]
 
@@ -123,6 +119,8 @@ class PaymentButtonBlock(blocks.StructBlock):
         return value
 
     def get_context(self, value: StructValue, parent_context: dict | None = None) -> dict:
+        from .page_blocks import block_id_for  # it walks pages for blocks of this class
+
         context = super().get_context(value, parent_context=parent_context)
         parent_context = parent_context or {}
         request = parent_context.get("request")
@@ -140,82 +138,3 @@ class PaymentButtonBlock(blocks.StructBlock):
             currency=config.currency_symbol if config else "₽",
         )
         return context
-
-
-def receipt_for(value: StructValue, amount: Decimal, config: MerchantConfig) -> Receipt:
-    """The one-line receipt for a payment of ``amount`` made with a payment block."""
-    line = value.get("receipt") or {}
-    return Receipt(
-        sno=TaxSystem(config.receipt_sno) if config.receipt_sno else None,
-        items=[
-            ReceiptItem(
-                name=(line.get("name") or value["description"])[:128],
-                sum=amount,
-                tax=line.get("tax") or config.receipt_tax,
-                payment_method=line.get("payment_method") or config.receipt_payment_method,
-                payment_object=line.get("payment_object") or config.receipt_payment_object,
-            )
-        ],
-    )
-
-
-def make_token(page: Any, block_id: str) -> str:
-    """A signed, timestamped reference to a block on a page (no per-visitor state)."""
-    payload = {"p": page.pk, "b": block_id, "r": getattr(page, "live_revision_id", None)}
-    return signing.TimestampSigner(salt=TOKEN_SALT).sign_object(payload)
-
-
-def read_token(token: str, max_age: int) -> tuple[int, str]:
-    """``(page id, block id)`` from a token; raises ``signing.BadSignature`` (or its subclass
-    ``SignatureExpired``) for a forged, altered or expired one."""
-    payload = signing.TimestampSigner(salt=TOKEN_SALT).unsign_object(token, max_age=max_age)
-    if not isinstance(payload, dict) or not isinstance(payload.get("p"), int):
-        raise signing.BadSignature("malformed payment token")
-    return payload["p"], str(payload.get("b", ""))
-
-
-def payment_blocks(page: Any) -> Iterator[tuple[str, StructValue]]:
-    """Every payment block in the page's StreamFields, nested ones included, with its id."""
-    from wagtail.fields import StreamField
-
-    for field in page._meta.get_fields():
-        if isinstance(field, StreamField):
-            yield from _walk(getattr(page, field.name))
-
-
-def _walk(value: Any) -> Iterator[tuple[str, StructValue]]:
-    if isinstance(value, blocks.StreamValue):
-        children = [(child.block, child.id, child.value) for child in value]
-    elif isinstance(value, ListValue):
-        children = [(child.block, child.id, child.value) for child in value.bound_blocks]
-    elif isinstance(value, StructValue):
-        children = [(None, None, child) for child in value.values()]
-    else:
-        return
-    for block, block_id, child in children:
-        if isinstance(block, PaymentButtonBlock):
-            yield block_id, child
-        else:
-            yield from _walk(child)
-
-
-def block_id_for(page: Any, value: StructValue) -> str | None:
-    """The id of the payment block whose value this is (looked up once per page render)."""
-    ids = page.__dict__.get("_robokassa_block_ids")
-    if ids is None:
-        ids = {id(child): block_id for block_id, child in payment_blocks(page)}
-        page.__dict__["_robokassa_block_ids"] = ids
-    return ids.get(id(value))
-
-
-def find_payment_block(page: Any, block_id: str) -> StructValue | None:
-    return next((value for found, value in payment_blocks(page) if found == block_id), None)
-
-
-def thank_you_text(invoice: Any) -> str:
-    """The thank-you text of the block an invoice was paid through, if it still has one."""
-    if invoice is None or not invoice.page_id or not invoice.block_id:
-        return ""
-    page = invoice.page.specific if invoice.page else None
-    block = find_payment_block(page, invoice.block_id) if page is not None else None
-    return (block.get("thank_you_text") or "") if block is not None else ""

@@ -19,11 +19,13 @@ from wagtail.blocks.struct_block import StructValue
 from wagtail.models import Page
 
 from . import ratelimit
-from .blocks import find_payment_block, read_token, receipt_for
 from .client import client_ip
 from .conf import get_config, setting
+from .page_blocks import find_payment_block
 from .services import start_payment
 from .services.numbering import NumberingExhausted
+from .services.receipts import receipt_for
+from .tokens import read_token
 from .views import render_page
 
 logger = logging.getLogger("wagtail_robokassa.payments")

@@ -14,11 +14,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from .blocks import thank_you_text
 from .client import client_ip
 from .conf import MerchantConfig, config_for_callback, get_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
+from .page_blocks import thank_you_text
 from .protocol import MalformedCallback, parse_callback
 from .services import process_result, record_rejection, record_visit
 

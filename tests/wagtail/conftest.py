@@ -57,6 +57,6 @@ def shop_page(home):
 
 
 def block_ids(page):
-    from wagtail_robokassa.blocks import payment_blocks
+    from wagtail_robokassa.page_blocks import payment_blocks
 
     return [block_id for block_id, _ in payment_blocks(page)]

@@ -8,7 +8,8 @@ from django.core import signing
 from wagtail.blocks.struct_block import StructBlockValidationError
 
 from tests.wagtail.conftest import block_ids, payment_value, publish_shop_page
-from wagtail_robokassa.blocks import PaymentButtonBlock, make_token, read_token
+from wagtail_robokassa.blocks import PaymentButtonBlock
+from wagtail_robokassa.tokens import make_token, read_token
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from wagtail.models import Site
 
 from tests.helpers import LIVE_PASSWORD1, result_params, success_params
 from tests.wagtail.conftest import block_ids, payment_value, publish_shop_page
-from wagtail_robokassa.blocks import TOKEN_SALT, make_token
 from wagtail_robokassa.models import Invoice, InvoiceStatus, RobokassaSettings
 from wagtail_robokassa.protocol import decode_receipt, payment_signature, sign
+from wagtail_robokassa.tokens import TOKEN_SALT, make_token
 
 pytestmark = pytest.mark.django_db
 PAY = "/robokassa/pay/"
@@ -166,7 +166,7 @@ def test_expired_token_is_refused(client, shop_page, settings):
 def test_token_for_another_page_or_block_is_refused(client, shop_page, home):
     other = publish_shop_page(home, [("heading", "Нет оплаты")], slug="other")
     signer = signing.TimestampSigner(salt=TOKEN_SALT)
-    wrong_page = signer.sign_object({"p": other.pk, "b": block_ids(shop_page)[0], "r": None})
+    wrong_page = signer.sign_object({"p": other.pk, "b": block_ids(shop_page)[0]})
     wrong_block = make_token(shop_page, "00000000-0000-0000-0000-000000000000")
     for token in (wrong_page, wrong_block):
         assert client.post(PAY, {"token": token}).status_code == 404
