@@ -24,6 +24,20 @@ MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}
 FROM_SETTINGS = [("", _("As in the ROBOKASSA settings"))]
 
 
+# Callables, so that host projects' migrations name them instead of copying the lists: a new
+# rate or attribute then needs no migration in every project that uses the block.
+def tax_choices() -> list:
+    return FROM_SETTINGS + TAXES
+
+
+def payment_method_choices() -> list:
+    return FROM_SETTINGS + PAYMENT_METHODS
+
+
+def payment_object_choices() -> list:
+    return FROM_SETTINGS + PAYMENT_OBJECTS
+
+
 class ReceiptLineBlock(blocks.StructBlock):
     """The receipt line (54-FZ) sent with the payment; blank fields take the settings' defaults."""
 
@@ -33,12 +47,12 @@ class ReceiptLineBlock(blocks.StructBlock):
         max_length=128,
         help_text=_("Defaults to the description."),
     )
-    tax = blocks.ChoiceBlock(label=_("VAT rate"), choices=FROM_SETTINGS + TAXES, required=False)
+    tax = blocks.ChoiceBlock(label=_("VAT rate"), choices=tax_choices, required=False)
     payment_method = blocks.ChoiceBlock(
-        label=_("Payment method attribute"), choices=FROM_SETTINGS + PAYMENT_METHODS, required=False
+        label=_("Payment method attribute"), choices=payment_method_choices, required=False
     )
     payment_object = blocks.ChoiceBlock(
-        label=_("Payment object attribute"), choices=FROM_SETTINGS + PAYMENT_OBJECTS, required=False
+        label=_("Payment object attribute"), choices=payment_object_choices, required=False
     )
 
     class Meta:

@@ -120,3 +120,18 @@ def test_tokens_are_tamper_evident(shop_page):
         read_token(token[:-1] + ("A" if token[-1] != "A" else "B"), 60)
     with pytest.raises(signing.BadSignature):
         read_token(signing.dumps({"p": shop_page.pk, "b": "abc"}), 60)
+
+
+def test_receipt_choices_are_named_in_host_migrations_not_copied():
+    """A new VAT rate must not make every project using the block write a migration."""
+    from wagtail_robokassa import blocks as module
+
+    line = module.ReceiptLineBlock()
+    for name, function in [
+        ("tax", module.tax_choices),
+        ("payment_method", module.payment_method_choices),
+        ("payment_object", module.payment_object_choices),
+    ]:
+        _path, _args, kwargs = line.child_blocks[name].deconstruct()
+        assert kwargs["choices"] is function
+        assert function()[0][0] == ""  # "as in the settings" first
