@@ -13,9 +13,9 @@ from tests.helpers import result_params
 from wagtail_robokassa.checks import check_stored_passwords
 from wagtail_robokassa.conf import get_config
 from wagtail_robokassa.crypto import UnreadableSecret
-from wagtail_robokassa.management.commands.robokassa_reencrypt import stored_tokens
 from wagtail_robokassa.models import RejectedRequest, RobokassaSettings, SuccessNotification
 from wagtail_robokassa.rules import SECRET_FIELDS
+from wagtail_robokassa.services.secrets import stored_tokens
 
 pytestmark = pytest.mark.django_db
 PASSWORDS = {

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ...models import Invoice, InvoiceStatus
+from ...services.invoices import purge_stale_invoices, stale_invoices
 
 
 class Command(BaseCommand):
@@ -20,16 +18,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, days: int, dry_run: bool, **options: Any) -> None:
         if days < 1:
-            self.stderr.write("--days must be at least 1")
-            raise SystemExit(2)
-        stale = Invoice.objects.filter(
-            status=InvoiceStatus.PENDING,
-            created_at__lt=timezone.now() - timedelta(days=days),
-            notifications__isnull=True,
-        )
-        count = stale.count()
+            raise CommandError("--days must be at least 1")
         if dry_run:
+            count = stale_invoices(days).count()
             self.stdout.write(f"{count} stale pending invoices would be deleted.")
             return
-        stale.delete()
-        self.stdout.write(f"Deleted {count} stale pending invoices.")
+        self.stdout.write(f"Deleted {purge_stale_invoices(days)} stale pending invoices.")
