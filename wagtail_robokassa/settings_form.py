@@ -20,6 +20,7 @@ MAX_SECRET_LENGTH = 255
 class SecretInput(forms.PasswordInput):
     """A password box that never renders a value, says whether one is stored, and can clear it."""
 
+    #: Shows the box, whether a value is stored (or unreadable), and a "clear" checkbox.
     template_name = "wagtail_robokassa/widgets/secret_input.html"
 
     def __init__(

@@ -63,8 +63,11 @@ class RecordIndexView(Forbidden, IndexView):
     """A read-only listing. Digits search the InvId exactly (indexed); other text searches the
     text columns."""
 
+    #: The field that holds the InvId; a query of digits searches it exactly (indexed).
     inv_id_field = "inv_id"
+    #: Text fields searched (``icontains``) for any other query.
     text_search_fields: tuple[str, ...] = ()
+    #: The URL name of the export view; None hides the export buttons.
     export_url_name: str | None = None
 
     def search_queryset(self, queryset: QuerySet) -> QuerySet:
@@ -129,6 +132,7 @@ class ExportView(RecordIndexView):
 class RecordInspectView(Forbidden, InspectView):
     """Every stored field, raw parameters pretty-printed, and links to related records."""
 
+    #: Wagtail's inspect page with a "Related" list below the fields.
     template_name = "wagtail_robokassa/admin/inspect.html"
 
     def get_params_display_value(self) -> Any:

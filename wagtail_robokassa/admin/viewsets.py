@@ -20,14 +20,23 @@ from .views import ExportView, OverviewView, RecordIndexView, RecordInspectView,
 
 
 class RecordViewSet(ModelViewSet):
+    """A read-only listing of one kind of payment record, with inspect and export views."""
+
+    #: The listing; searches digits as an InvId and other text in ``text_search_fields``.
     index_view_class = RecordIndexView
+    #: Every stored field, and links to the related records the user may view.
     inspect_view_class = RecordInspectView
     inspect_view_enabled = True
     copy_view_enabled = False
+    #: Rows per page of the listing.
     list_per_page = 50
-    search_fields = ["pk"]  # turns the search box on; RecordIndexView decides what matches
+    #: Turns the search box on; ``RecordIndexView`` decides what matches.
+    search_fields = ["pk"]
+    #: The field that holds the InvId (``pk`` for payments).
     inv_id_field = "inv_id"
+    #: Text fields searched (``icontains``) when the query is not an InvId.
     text_search_fields: tuple[str, ...] = ()
+    #: The django-import-export ``ModelResource`` that shapes the exports.
     resource_class: Any = None
 
     if register_permission_policy is None:  # Wagtail 7.4 asks the viewset
