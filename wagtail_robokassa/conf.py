@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .crypto import UnreadableSecret
 from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
 
 
@@ -55,7 +56,7 @@ class MerchantConfig:
 
     def _password(self, value: str, number: int, is_test: bool) -> str:
         which = "test " if is_test else ""
-        if getattr(value, "stored", None):  # an UnreadableSecret
+        if isinstance(value, UnreadableSecret):
             raise ImproperlyConfigured(
                 f"ROBOKASSA {which}Password#{number} was encrypted with a key this server does "
                 "not have: restore it in ROBOKASSA_ENCRYPTION_KEYS (or SECRET_KEY_FALLBACKS), or "

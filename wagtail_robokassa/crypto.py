@@ -20,8 +20,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-from .conf import setting
-
 PREFIX = "rbk1:"  # marks a token, so that rows written before encryption are told apart
 _SALT = b"wagtail-robokassa"
 _INFO = b"settings-passwords"
@@ -39,7 +37,7 @@ class UnreadableSecret(str):
 
 def key_texts() -> tuple[str, ...]:
     """The secrets keys are made from, the encrypting one first."""
-    keys = setting("ROBOKASSA_ENCRYPTION_KEYS", None)
+    keys = getattr(settings, "ROBOKASSA_ENCRYPTION_KEYS", None)
     if keys:
         return (keys,) if isinstance(keys, str) else tuple(keys)
     return (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))

@@ -17,7 +17,7 @@ from ..models import Invoice, OverflowKind, PaymentVisit, SuccessNotification, V
 from ..protocol import Callback
 from ..signals import fail_page_visited, send, success_page_visited
 from .caps import StorageCap, with_reconnect
-from .rejections import MAX_STORED_NAME, MAX_STORED_PARAMS, MAX_STORED_VALUE
+from .rejections import redact
 from .storable import storable
 
 VISITS = StorageCap(
@@ -63,7 +63,7 @@ def record_visit(
         is_test=callback.is_test,
         signature_valid=signature_valid,
         culture=storable(callback.culture[:16]),
-        params=_stored_params(callback),
+        params=redact(callback.unsigned_params().items()),  # capped as refusals are
         invoice=invoice,
         client_ip=client_ip,
     )
@@ -85,11 +85,3 @@ def record_visit(
         visit=visit,
     )
     return visit
-
-
-def _stored_params(callback: Callback) -> dict[str, str]:
-    """The parameters fit for storage, capped as refused requests' are."""
-    stored = {}
-    for name, value in list(callback.unsigned_params().items())[:MAX_STORED_PARAMS]:
-        stored[storable(name[:MAX_STORED_NAME])] = storable(value[:MAX_STORED_VALUE])
-    return stored
