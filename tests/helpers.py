@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from wagtail_robokassa.models import Invoice
 from wagtail_robokassa.protocol import result_signature, success_signature
@@ -74,3 +75,22 @@ def second_connection():
             yield cursor
     finally:
         other.close()
+
+
+class _SignalOnRestore:
+    def __init__(self, names):
+        self.names = names
+
+    def disable(self):
+        for name in self.names:
+            setting_changed.send(sender=None, setting=name, value=None, enter=False)
+
+
+def forget_settings(settings_fixture, *names):
+    """Delete Django settings for one test, telling the code that caches them (deleting through
+    pytest-django's ``settings`` sends no ``setting_changed``, unlike setting a value)."""
+    for name in names:
+        delattr(settings_fixture, name)
+        setting_changed.send(sender=None, setting=name, value=None, enter=True)
+    settings_fixture._to_restore.append(_SignalOnRestore(names))
+    return settings_fixture

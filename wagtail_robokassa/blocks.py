@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError, StructValue
 
-from .conf import config_for_request
 from .models.settings import PAYMENT_METHODS, PAYMENT_OBJECTS, TAXES
 from .protocol import DESCRIPTION_MAX_LENGTH
+from .services.config import config_for_request
 from .tokens import make_token
 
 MONEY = {"max_digits": 10, "decimal_places": 2, "min_value": Decimal("0.01")}

@@ -1,50 +1,109 @@
-"""Where configuration comes from: the one place that knows.
+"""What a shop's configuration is, and what Django settings say about it.
 
-``get_config()`` returns a frozen ``MerchantConfig``. Each field comes from a ``ROBOKASSA_*``
-Django setting when one is set (read at call time, so ``override_settings`` works), else from the
-Site's settings (added by the Wagtail settings panel), else from the default. Callers never read
-settings themselves.
+``MerchantConfig`` declares every merchant field once, with its metadata: the ``ROBOKASSA_*``
+Django setting that sets it, whether a Site's settings store it, whether verifying a callback
+needs it, and whether it is a secret. Every list of fields elsewhere is derived from it.
+
+This module never touches the database: ``services.config`` finds the Site's stored values and
+merges them with ``server_values()`` (Django settings win field by field).
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 from .crypto import UnreadableSecret
+from .deprecation import module_getattr
 from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
+
+SETTING_PREFIX = "ROBOKASSA_"
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+def _text_or_blank(value: Any) -> str:
+    return value or ""
+
+
+def _algorithm(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(value or ())
+
+
+def _merchant(
+    default: Any,
+    *,
+    setting: str | None = None,
+    convert: Callable[[Any], Any] = _text,
+    site: bool = True,
+    callback: bool = False,
+    secret: bool = False,
+) -> Any:
+    """A merchant field: where it comes from and who needs it (see the module docstring)."""
+    return dataclasses.field(
+        default=default,
+        repr=not secret,
+        metadata={
+            "setting": setting,
+            "convert": convert,
+            "site": site,
+            "callback": callback,
+            "secret": secret,
+        },
+    )
+
+
+def _secret(setting: str) -> Any:
+    return _merchant("", setting=setting, callback=setting != "ROBOKASSA_PASSWORD3", secret=True)
 
 
 @dataclass(frozen=True)
 class MerchantConfig:
     """A shop's ROBOKASSA configuration. Passwords never appear in its ``repr``."""
 
-    login: str = ""
-    password1: str = field(default="", repr=False)
-    password2: str = field(default="", repr=False)
-    test_password1: str = field(default="", repr=False)
-    test_password2: str = field(default="", repr=False)
-    password3: str = field(default="", repr=False)
-    test_mode: bool = False
-    algorithm: str = DEFAULT_ALGORITHM
-    culture: str = ""
-    host: str = HOSTS["ru"]
-    test_form_target: str = ""
-    use_post: bool = True
-    use_post_explicit: bool = False
-    strict_check: bool = True
-    extra_params: tuple[str, ...] = ()
-    send_receipts: bool = False
-    receipt_sno: str = ""
-    receipt_tax: str = "none"
-    receipt_payment_method: str = "full_payment"
-    receipt_payment_object: str = "commodity"
-    site_id: int | None = None
+    login: str = _merchant("", setting="ROBOKASSA_LOGIN", callback=True)
+    password1: str = _secret("ROBOKASSA_PASSWORD1")
+    password2: str = _secret("ROBOKASSA_PASSWORD2")
+    test_password1: str = _secret("ROBOKASSA_TEST_PASSWORD1")
+    test_password2: str = _secret("ROBOKASSA_TEST_PASSWORD2")
+    password3: str = _secret("ROBOKASSA_PASSWORD3")
+    test_mode: bool = _merchant(False, setting="ROBOKASSA_TEST_MODE", convert=bool, callback=True)
+    algorithm: str = _merchant(
+        DEFAULT_ALGORITHM, setting="ROBOKASSA_HASH_ALGORITHM", convert=_algorithm, callback=True
+    )
+    culture: str = _merchant("", setting="ROBOKASSA_CULTURE")
+    host: str = _merchant(HOSTS["ru"], setting="ROBOKASSA_HOST")
+    test_form_target: str = _merchant(
+        "", setting="ROBOKASSA_TEST_FORM_TARGET", convert=_text_or_blank, site=False
+    )
+    use_post: bool = _merchant(True, setting="ROBOKASSA_USE_POST", convert=bool, site=False)
+    #: Whether ``use_post`` was set explicitly (else both methods are accepted).
+    use_post_explicit: bool = _merchant(False, site=False)
+    strict_check: bool = _merchant(True, setting="ROBOKASSA_STRICT_CHECK", convert=bool)
+    extra_params: tuple[str, ...] = _merchant(
+        (), setting="ROBOKASSA_EXTRA_PARAMS", convert=_names, site=False
+    )
+    send_receipts: bool = _merchant(False, setting="ROBOKASSA_SEND_RECEIPTS", convert=bool)
+    receipt_sno: str = _merchant("", setting="ROBOKASSA_RECEIPT_SNO", convert=_text_or_blank)
+    receipt_tax: str = _merchant("none", setting="ROBOKASSA_RECEIPT_TAX")
+    receipt_payment_method: str = _merchant(
+        "full_payment", setting="ROBOKASSA_RECEIPT_PAYMENT_METHOD"
+    )
+    receipt_payment_object: str = _merchant("commodity", setting="ROBOKASSA_RECEIPT_PAYMENT_OBJECT")
+    #: The Site whose settings were merged in, if any.
+    site_id: int | None = _merchant(None, site=False)
 
     def password1_for(self, is_test: bool) -> str:
         """Password#1 of the live or the test pair; raises if that pair is not configured."""
@@ -67,6 +126,11 @@ class MerchantConfig:
         return value
 
     @property
+    def secrets(self) -> frozenset[str]:
+        """Every password this configuration holds (for redaction)."""
+        return frozenset(value for name in SECRET_FIELDS if (value := getattr(self, name)))
+
+    @property
     def currency_symbol(self) -> str:
         """The currency of ``OutSum`` for this shop's host: tenge in Kazakhstan, else roubles."""
         return "₸" if self.host == HOSTS["kz"] else "₽"
@@ -79,52 +143,27 @@ class MerchantConfig:
         return payment_page_url(self.host)
 
 
-# Django setting → (MerchantConfig field, converter).
+_FIELDS = dataclasses.fields(MerchantConfig)
+
+#: Django setting → (``MerchantConfig`` field, converter).
 DJANGO_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "ROBOKASSA_LOGIN": ("login", str),
-    "ROBOKASSA_PASSWORD1": ("password1", str),
-    "ROBOKASSA_PASSWORD2": ("password2", str),
-    "ROBOKASSA_TEST_PASSWORD1": ("test_password1", str),
-    "ROBOKASSA_TEST_PASSWORD2": ("test_password2", str),
-    "ROBOKASSA_PASSWORD3": ("password3", str),
-    "ROBOKASSA_TEST_MODE": ("test_mode", bool),
-    "ROBOKASSA_HASH_ALGORITHM": ("algorithm", lambda value: str(value).strip().lower()),
-    "ROBOKASSA_CULTURE": ("culture", str),
-    "ROBOKASSA_HOST": ("host", str),
-    "ROBOKASSA_TEST_FORM_TARGET": ("test_form_target", lambda value: value or ""),
-    "ROBOKASSA_USE_POST": ("use_post", bool),
-    "ROBOKASSA_STRICT_CHECK": ("strict_check", bool),
-    "ROBOKASSA_EXTRA_PARAMS": ("extra_params", lambda value: tuple(value or ())),
-    "ROBOKASSA_SEND_RECEIPTS": ("send_receipts", bool),
-    "ROBOKASSA_RECEIPT_SNO": ("receipt_sno", lambda value: value or ""),
-    "ROBOKASSA_RECEIPT_TAX": ("receipt_tax", str),
-    "ROBOKASSA_RECEIPT_PAYMENT_METHOD": ("receipt_payment_method", str),
-    "ROBOKASSA_RECEIPT_PAYMENT_OBJECT": ("receipt_payment_object", str),
+    f.metadata["setting"]: (f.name, f.metadata["convert"]) for f in _FIELDS if f.metadata["setting"]
 }
+#: ``MerchantConfig`` field → the Django setting that sets it.
+SETTING_NAMES: dict[str, str] = {name: setting for setting, (name, _) in DJANGO_SETTINGS.items()}
+#: The fields a Site's settings store (the model's fields of the same names).
+SITE_FIELDS: tuple[str, ...] = tuple(f.name for f in _FIELDS if f.metadata["site"])
+#: What verifying a callback needs. When Django settings give all of it, callbacks never read the
+#: database for configuration (Django settings win field by field, so the Site cannot change it).
+CALLBACK_FIELDS: frozenset[str] = frozenset(f.name for f in _FIELDS if f.metadata["callback"])
+#: The passwords: never shown back, never logged, redacted from stored requests.
+SECRET_FIELDS: tuple[str, ...] = tuple(f.name for f in _FIELDS if f.metadata["secret"])
 
 
-# Settings objects are replaced, never changed in place (override_settings swaps the wrapped
-# holder), so values computed for one holder stay right for as long as it lives.
-_by_holder: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_server: tuple[dict[str, Any], MerchantConfig] | None = None
 
 
-def _cached() -> tuple[dict[str, Any], MerchantConfig]:
-    """The Django settings' values and the site-less configuration, read once per holder."""
-    settings.INSTALLED_APPS  # noqa: B018 - sets the lazy settings up
-    holder = settings._wrapped
-    cached = _by_holder.get(holder)
-    if cached is None:
-        values = _read_django_settings()
-        cached = _by_holder[holder] = (values, MerchantConfig(**values))
-    return cached
-
-
-def django_settings_values() -> dict[str, Any]:
-    """The ``MerchantConfig`` fields that Django settings set explicitly."""
-    return _cached()[0]
-
-
-def _read_django_settings() -> dict[str, Any]:
+def _read_server_values() -> dict[str, Any]:
     values: dict[str, Any] = {}
     for setting, (name, convert) in DJANGO_SETTINGS.items():
         if hasattr(settings, setting):
@@ -134,82 +173,57 @@ def _read_django_settings() -> dict[str, Any]:
     return values
 
 
-#: The fields a Site's settings provide (the model's fields of the same names).
-SITE_FIELDS = (
-    "login",
-    "password1",
-    "password2",
-    "test_password1",
-    "test_password2",
-    "password3",
-    "test_mode",
-    "algorithm",
-    "culture",
-    "host",
-    "strict_check",
-    "send_receipts",
-    "receipt_sno",
-    "receipt_tax",
-    "receipt_payment_method",
-    "receipt_payment_object",
-)
-#: What verifying a callback needs. When Django settings give all of it, callbacks never read the
-#: database for configuration (Django settings win field by field, so the Site cannot change it).
-CALLBACK_FIELDS = frozenset(
-    {
-        "login",
-        "password1",
-        "password2",
-        "test_password1",
-        "test_password2",
-        "test_mode",
-        "algorithm",
-    }
-)
+def _server_cache() -> tuple[dict[str, Any], MerchantConfig]:
+    global _server
+    if _server is None:
+        values = _read_server_values()
+        _server = (values, MerchantConfig(**values))
+    return _server
 
 
-def get_config(site: Any = None, *, row: Any = None) -> MerchantConfig:
-    """The configuration for ``site`` (or for an already loaded ``RobokassaSettings`` row);
-    without either, Django settings and defaults only."""
-    if row is None and site is None:
-        return _cached()[1]  # frozen, so one instance serves every caller
-    if row is None:
-        from .models import RobokassaSettings
-
-        row = RobokassaSettings.for_site(site)  # created on first read
-    values = {name: getattr(row, name) for name in SITE_FIELDS}
-    values["site_id"] = row.site_id
-    values.update(django_settings_values())
-    return MerchantConfig(**values)
+def server_values() -> dict[str, Any]:
+    """The ``MerchantConfig`` fields that Django settings set explicitly (read once, until a
+    ``ROBOKASSA_*`` setting changes)."""
+    return _server_cache()[0]
 
 
-def config_for_request(request: Any) -> MerchantConfig:
-    """The configuration of the Site the request is for (kept on the request once read)."""
-    config = getattr(request, "_robokassa_config", None)
-    if config is None:
-        from wagtail.models import Site
-
-        config = get_config(Site.find_for_request(request))
-        request._robokassa_config = config
-    return config
+def server_config() -> MerchantConfig:
+    """The configuration of Django settings and defaults alone (one frozen instance)."""
+    return _server_cache()[1]
 
 
-def config_for_callback(request: Any, inv_id: int | None) -> MerchantConfig:
-    """For a known invoice, its Site's configuration (one query); otherwise the request's Site's."""
-    if django_settings_values().keys() >= CALLBACK_FIELDS:
-        return get_config()
-    if inv_id is not None:
-        from django.db.models import Subquery
+def merged_config(site_values: Mapping[str, Any], *, site_id: int | None) -> MerchantConfig:
+    """A Site's stored values (``SITE_FIELDS``), with Django settings winning field by field."""
+    values = {name: site_values[name] for name in SITE_FIELDS}
+    values.update(server_values())
+    return MerchantConfig(**values, site_id=site_id)
 
-        from .models import Invoice, RobokassaSettings
 
-        invoice_site = Invoice.objects.filter(pk=inv_id).values("site_id")[:1]
-        row = RobokassaSettings.objects.filter(site_id=Subquery(invoice_site)).first()
-        if row is not None:
-            return get_config(row=row)
-    return config_for_request(request)
+def server_configures_callbacks() -> bool:
+    """Whether Django settings set everything a callback's verification needs."""
+    return server_values().keys() >= CALLBACK_FIELDS
 
 
 def setting(name: str, default: Any) -> Any:
     """A plugin setting that is not part of a merchant's configuration (read at call time)."""
     return getattr(settings, name, default)
+
+
+def _reset_server_cache(*, setting: str, **kwargs: Any) -> None:
+    global _server
+    if setting.startswith(SETTING_PREFIX):
+        _server = None
+
+
+setting_changed.connect(_reset_server_cache, dispatch_uid="wagtail_robokassa.conf.reset")
+
+
+__getattr__ = module_getattr(
+    __name__,
+    {
+        "get_config": "wagtail_robokassa.services.config.get_config",
+        "config_for_request": "wagtail_robokassa.services.config.config_for_request",
+        "config_for_callback": "wagtail_robokassa.services.config.config_for_callback",
+        "django_settings_values": "wagtail_robokassa.conf.server_values",
+    },
+)

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .conf import MerchantConfig, get_config
+from .conf import MerchantConfig, server_config
 from .models import RejectionReason
 from .protocol import SHP_PREFIX, Callback, Receipt, payment_params, payment_url
 from .services.verification import Refusal, parse, verified_result, verified_success
@@ -43,7 +43,7 @@ class RobokassaForm(forms.Form):
 
     def __init__(self, *args: Any, config: MerchantConfig | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.config = config or get_config()
+        self.config = config or server_config()
         self.params = self._signed_params(dict(self.initial))
         for name, value in self.params:
             self.fields[name] = forms.CharField(
@@ -105,7 +105,7 @@ class _CallbackForm(forms.Form):
 
     def __init__(self, *args: Any, config: MerchantConfig | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.config = config or get_config()
+        self.config = config or server_config()
         self.callback: Callback | None = None
         self.refusal: Refusal | None = None
 

@@ -20,9 +20,10 @@ from wagtail.models import Page
 
 from . import ratelimit
 from .client import client_ip
-from .conf import get_config, setting
+from .conf import setting
 from .page_blocks import find_payment_block
 from .services import start_payment
+from .services.config import get_config
 from .services.numbering import NumberingExhausted
 from .services.receipts import receipt_for
 from .tokens import read_token

@@ -15,12 +15,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from .client import client_ip
-from .conf import MerchantConfig, config_for_callback, get_config, setting
+from .conf import MerchantConfig, server_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
 from .page_blocks import thank_you_text
 from .protocol import MalformedCallback, parse_callback
 from .services import process_result, record_rejection, record_visit
+from .services.config import config_for_callback
 
 DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
 logger = logging.getLogger("wagtail_robokassa.views")
@@ -41,7 +42,7 @@ def _params(request: HttpRequest, config: MerchantConfig) -> QueryDict | HttpRes
 @transaction.non_atomic_requests
 def result(request: HttpRequest) -> HttpResponse:
     """Result URL: ``OK{InvId}`` once the payment is recorded (or was already)."""
-    params = _params(request, get_config())
+    params = _params(request, server_config())
     if isinstance(params, HttpResponse):
         return params
     outcome = process_result(
@@ -120,7 +121,7 @@ def _inv_id(params: QueryDict) -> int | None:
 
 
 def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpResponse:
-    params = _params(request, get_config())
+    params = _params(request, server_config())
     if isinstance(params, HttpResponse):
         return params
     try:

@@ -1,11 +1,13 @@
 import pytest
 from django.core import checks
 
-from wagtail_robokassa.checks import check_configuration
+from tests.helpers import forget_settings
+from wagtail_robokassa import checks as robokassa_checks
+from wagtail_robokassa.checks import TAG
 
 
 def ids():
-    return sorted(message.id for message in check_configuration())
+    return sorted(message.id for message in checks.run_checks(tags=[TAG]))
 
 
 def test_configured_project_is_clean():
@@ -48,13 +50,30 @@ def test_unavailable_ripemd160_is_an_error(settings, monkeypatch):
 
 
 def test_a_project_configured_in_the_admin_has_no_errors(settings):
-    for name in ("ROBOKASSA_LOGIN", "ROBOKASSA_PASSWORD1", "ROBOKASSA_PASSWORD2"):
-        delattr(settings, name)
+    forget_settings(settings, "ROBOKASSA_LOGIN", "ROBOKASSA_PASSWORD1", "ROBOKASSA_PASSWORD2")
     assert ids() == []
     settings.ROBOKASSA_HASH_ALGORITHM = "gost"
     assert ids() == ["robokassa.E005"]
 
 
-def test_checks_are_registered_with_django():
-    registered = checks.registry.registry.get_checks()
-    assert check_configuration in registered
+def test_each_check_is_registered_with_django():
+    registered = checks.registry.registry.get_checks(include_deployment_checks=True)
+    for name in (
+        "check_merchant_configuration",
+        "check_first_inv_id",
+        "check_trusted_proxies",
+        "check_stored_passwords",
+        "check_encryption_keys",
+    ):
+        assert getattr(robokassa_checks, name) in registered, name
+
+
+def test_rules_run_in_the_order_of_their_ids():
+    from wagtail_robokassa.rules import RULES
+
+    def everything_wrong(name):
+        return {"algorithm": "gost", "test_mode": True, "login": ""}.get(name, "same")
+
+    problems = [rule(everything_wrong, result_url=True) for rule in RULES]
+    found = [problem.id for problem in problems if problem is not None]
+    assert found == sorted(found) == ["E001", "E005", "E007"]

@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.helpers import LIVE_PASSWORD1, SECRETS
-from wagtail_robokassa.conf import MerchantConfig, get_config
+from wagtail_robokassa.conf import MerchantConfig
+from wagtail_robokassa.services.config import get_config
 
 
 def test_defaults_follow_django_robokassa():

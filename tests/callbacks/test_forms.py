@@ -13,7 +13,6 @@ from tests.helpers import (
     result_params,
     success_params,
 )
-from wagtail_robokassa.conf import get_config
 from wagtail_robokassa.forms import (
     FailRedirectForm,
     ResultURLForm,
@@ -27,6 +26,7 @@ from wagtail_robokassa.protocol import (
     payment_signature,
     sign,
 )
+from wagtail_robokassa.services.config import get_config
 
 
 def test_form_signs_with_password1_and_renders_hidden_inputs():

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 
 from tests.helpers import result_params
-from wagtail_robokassa.conf import get_config
 from wagtail_robokassa.models import Invoice, SuccessNotification
 from wagtail_robokassa.services import start_payment
+from wagtail_robokassa.services.config import get_config
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

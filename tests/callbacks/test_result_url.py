@@ -426,8 +426,8 @@ def test_process_result_for_developers_own_views(results_log):
     """``process_result`` is public: a developer's own Result view can call it directly."""
     from django.http import QueryDict
 
-    from wagtail_robokassa.conf import get_config
     from wagtail_robokassa.services import process_result
+    from wagtail_robokassa.services.config import get_config
 
     invoice = make_invoice()
     params = QueryDict(mutable=True)

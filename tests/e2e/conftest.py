@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import chromium_path
+from tests.helpers import forget_settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 CHROMIUM_ARGS = [
@@ -61,8 +62,8 @@ def shop(settings, transactional_db, live_server):
     from django.contrib.auth import get_user_model
     from wagtail.models import Locale, Page, Site
 
-    for name in ("LOGIN", "PASSWORD1", "PASSWORD2", "TEST_PASSWORD1", "TEST_PASSWORD2"):
-        delattr(settings, f"ROBOKASSA_{name}")
+    names = ("LOGIN", "PASSWORD1", "PASSWORD2", "TEST_PASSWORD1", "TEST_PASSWORD2")
+    forget_settings(settings, *(f"ROBOKASSA_{name}" for name in names))
     settings.ROBOKASSA_TEST_FORM_TARGET = "/emulator/Merchant/Index.aspx"
     Locale.objects.get_or_create(language_code="en")
     root = Page.get_first_root_node() or Page.add_root(instance=Page(title="Root", slug="root"))

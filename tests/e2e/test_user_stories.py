@@ -34,7 +34,7 @@ def test_1_configure_the_shop_in_the_admin(page, live_server, shop):
     assert "/robokassa/result/" in html
     shot(page, "1-settings-saved")
 
-    from wagtail_robokassa.conf import get_config
+    from wagtail_robokassa.services.config import get_config
 
     config = get_config(shop["site"])
     assert (config.login, config.test_mode, config.test_password2) == ("my-shop", True, SECRETS[3])

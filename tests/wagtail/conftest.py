@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from wagtail.models import Page, Site
 
+from tests.helpers import forget_settings
 from tests.testapp.models import ShopPage
 
 ROBOKASSA_DJANGO_SETTINGS = (
@@ -17,9 +18,7 @@ ROBOKASSA_DJANGO_SETTINGS = (
 @pytest.fixture
 def admin_configured(settings):
     """No ROBOKASSA_* Django settings: everything comes from the Site's settings."""
-    for name in ROBOKASSA_DJANGO_SETTINGS:
-        delattr(settings, name)
-    return settings
+    return forget_settings(settings, *ROBOKASSA_DJANGO_SETTINGS)
 
 
 def payment_value(**overrides):

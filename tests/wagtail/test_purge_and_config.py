@@ -9,8 +9,8 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from tests.helpers import make_invoice
-from wagtail_robokassa.conf import config_for_callback, config_for_request, get_config
 from wagtail_robokassa.models import Invoice, InvoiceStatus, RobokassaSettings, SuccessNotification
+from wagtail_robokassa.services.config import config_for_callback, config_for_request, get_config
 
 pytestmark = pytest.mark.django_db
 

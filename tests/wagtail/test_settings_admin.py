@@ -6,8 +6,8 @@ from django.urls import reverse
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import Site
 
-from wagtail_robokassa.conf import get_config
 from wagtail_robokassa.models import RobokassaSettings
+from wagtail_robokassa.services.config import get_config
 
 pytestmark = pytest.mark.django_db
 SECRETS = {
@@ -186,7 +186,7 @@ SETTING_OF = {
 def test_the_form_and_the_system_check_refuse_the_same(
     admin, site, settings, admin_configured, rule, overrides
 ):
-    from wagtail_robokassa.checks import check_configuration
+    from django.core.checks import run_checks
 
     response = admin.post(edit_url(site), form_data(**overrides))
     assert response.status_code == 200, "the form accepted it"
@@ -199,7 +199,7 @@ def test_the_form_and_the_system_check_refuse_the_same(
         values[name] = {None: "", "on": True}.get(value, value)
     for name, setting in SETTING_OF.items():
         setattr(settings, setting, values[name])
-    assert f"robokassa.{rule}" in [message.id for message in check_configuration()]
+    assert f"robokassa.{rule}" in [message.id for message in run_checks(tags=["wagtail_robokassa"])]
 
 
 def test_a_shop_in_test_mode_needs_no_live_passwords_yet(admin, site, admin_configured):

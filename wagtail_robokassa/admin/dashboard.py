@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.site_summary import SummaryItem
 from wagtail.admin.ui.components import Component
 
-from ..conf import config_for_request
 from ..models import SuccessNotification
+from ..services.config import config_for_request
 from . import stats
 from .charts import takings_chart
 from .permissions import policy_for

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from ..conf import SITE_FIELDS, MerchantConfig, merged_config
 from ..fields import EncryptedSecretField
-from ..panels import CabinetPanel
 from ..protocol import HASH_ALGORITHMS, HOSTS, PaymentMethod, PaymentObject, Tax, TaxSystem
-from ..settings_form import RobokassaSettingsForm
 
 CULTURES = [("", _("The buyer's browser language")), ("ru", _("Russian")), ("en", _("English"))]
 COUNTRIES = [
@@ -37,7 +35,11 @@ def _secret(label: str, help_text: str = "") -> EncryptedSecretField:
 
 @register_setting(icon="key")
 class RobokassaSettings(BaseSiteSetting):
-    """One Site's shop. Django ``ROBOKASSA_*`` settings win field by field (see ``conf``)."""
+    """One Site's shop. Django ``ROBOKASSA_*`` settings win field by field (see ``conf``).
+
+    Its fields are ``conf.SITE_FIELDS``; the admin's panels and form are attached by the app
+    (``admin.settings_panel``), so that models never import admin code.
+    """
 
     login = models.CharField(
         _("merchant login"),
@@ -94,42 +96,15 @@ class RobokassaSettings(BaseSiteSetting):
         default=PaymentObject.COMMODITY.value,
     )
 
-    base_form_class = RobokassaSettingsForm
-    panels = [
-        CabinetPanel(heading=_("ROBOKASSA cabinet")),
-        MultiFieldPanel([FieldPanel("login"), FieldPanel("host")], heading=_("Shop")),
-        MultiFieldPanel(
-            [
-                FieldRowPanel([FieldPanel("password1"), FieldPanel("password2")]),
-                FieldPanel("password3"),
-            ],
-            heading=_("Passwords"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("test_mode"),
-                FieldRowPanel([FieldPanel("test_password1"), FieldPanel("test_password2")]),
-            ],
-            heading=_("Test mode"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("algorithm"), FieldPanel("culture"), FieldPanel("strict_check")],
-            heading=_("Technical settings"),
-        ),
-        MultiFieldPanel(
-            [
-                FieldPanel("send_receipts"),
-                FieldPanel("receipt_sno"),
-                FieldRowPanel([FieldPanel("receipt_tax"), FieldPanel("receipt_payment_method")]),
-                FieldPanel("receipt_payment_object"),
-            ],
-            heading=_("Receipts"),
-        ),
-    ]
-
     class Meta:
         verbose_name = "ROBOKASSA"
         verbose_name_plural = "ROBOKASSA"
+
+    def config(self) -> MerchantConfig:
+        """This Site's configuration in force: these values, under Django settings."""
+        return merged_config(
+            {name: getattr(self, name) for name in SITE_FIELDS}, site_id=self.site_id
+        )
 
     def __str__(self) -> str:
         return f"ROBOKASSA ({self.site})"

@@ -21,23 +21,10 @@ MAX_STORED_VALUE = 256
 MAX_STORED_NAME = 64
 
 
-def _secrets(config: MerchantConfig | None) -> set[str]:
-    if config is None:
-        return set()
-    candidates = (
-        config.password1,
-        config.password2,
-        config.test_password1,
-        config.test_password2,
-        config.password3,
-    )
-    return {value for value in candidates if value}
-
-
 def redact(pairs: Iterable[tuple[Any, Any]], config: MerchantConfig | None = None) -> dict:
     """Received parameters fit for storage: signatures and passwords removed, sizes capped,
     characters no database stores replaced (see ``storable``)."""
-    secrets = _secrets(config)
+    secrets = config.secrets if config is not None else frozenset()
     stored: dict[str, str] = {}
     for index, (name, value) in enumerate(pairs):
         if index >= MAX_STORED_PARAMS:

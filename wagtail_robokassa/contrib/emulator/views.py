@@ -14,8 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Site
 
-from ...conf import MerchantConfig, config_for_request, setting
+from ...conf import MerchantConfig, setting
 from ...protocol import opstate_signature, signatures_match
+from ...services.config import config_for_request
 from .checks import emulator_enabled
 from .models import EmulatedOperation
 from .notify import fail_params, new_op_key, result_params, send_result, success_params

@@ -9,10 +9,9 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .checks import SETTING_NAMES, result_url_in_use
-from .conf import django_settings_values
-from .crypto import UnreadableSecret
-from .rules import SECRET_FIELDS, configuration_problems
+from ..conf import SECRET_FIELDS, SETTING_NAMES, server_values
+from ..crypto import UnreadableSecret
+from ..rules import configuration_problems, result_url_in_use
 
 MAX_SECRET_LENGTH = 255
 
@@ -54,19 +53,27 @@ def clear_name(html_name: str) -> str:
 
 
 class RobokassaSettingsForm(WagtailAdminModelForm):
+    """Secrets in ``SecretInput`` boxes (blank keeps, "clear" removes), fields set in Django
+    settings locked, and the configuration in force checked against ``rules``."""
+
+    #: Secrets longer than this are refused (a pasted paragraph is not a password).
+    max_secret_length = MAX_SECRET_LENGTH
+    #: The widget of every secret field.
+    secret_widget = SecretInput
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.locked = {
-            name: value for name, value in django_settings_values().items() if name in self.fields
+            name: value for name, value in server_values().items() if name in self.fields
         }
         for name in SECRET_FIELDS:
             if name in self.fields:
                 field = self.fields[name]
                 field.required = False
                 field.strip = True
-                field.validators.append(MaxLengthValidator(MAX_SECRET_LENGTH))
+                field.validators.append(MaxLengthValidator(self.max_secret_length))
                 value = getattr(self.instance, name)
-                field.widget = SecretInput(
+                field.widget = self.secret_widget(
                     stored=bool(value),
                     locked=name in self.locked,
                     unreadable=isinstance(value, UnreadableSecret),
