@@ -94,11 +94,6 @@ def test_every_secret_is_redacted_and_hidden_from_repr(name):
             "django_settings_values",
             "wagtail_robokassa.conf.server_values",
         ),
-        (
-            "wagtail_robokassa.checks",
-            "result_url_in_use",
-            "wagtail_robokassa.rules.result_url_in_use",
-        ),
     ],
 )
 def test_moved_names_still_work_with_a_warning(module, old, new):

@@ -11,7 +11,6 @@ from typing import Any
 from django.core.checks import CheckMessage, Error, Tags, register
 
 from .conf import SECRET_FIELDS, SETTING_NAMES, server_config, server_values
-from .deprecation import module_getattr
 from .protocol import MAX_INV_ID
 from .rules import configuration_problems, result_url_in_use
 
@@ -122,11 +121,3 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     except (TypeError, ValueError) as error:
         return [Error(E011.format(error=error), hint=E011_HINT, id="robokassa.E011")]
     return []
-
-
-__getattr__ = module_getattr(
-    __name__,
-    {
-        "result_url_in_use": "wagtail_robokassa.rules.result_url_in_use",
-    },
-)
