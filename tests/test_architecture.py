@@ -66,7 +66,7 @@ def test_every_django_setting_names_a_field_and_is_documented():
 
 
 def test_callback_fields_are_the_ones_verification_reads():
-    assert conf.CALLBACK_FIELDS == {
+    assert {
         "login",
         "password1",
         "password2",
@@ -74,7 +74,7 @@ def test_callback_fields_are_the_ones_verification_reads():
         "test_password2",
         "test_mode",
         "algorithm",
-    }
+    } == conf.CALLBACK_FIELDS
 
 
 @pytest.mark.parametrize("name", conf.SECRET_FIELDS)
