@@ -5,7 +5,7 @@ from .admin.permissions import register_policies
 # Wagtail 8 needs custom permission policies registered before anything asks for one.
 register_policies()
 
-from .admin.dashboard import PaymentsPanel, PaymentsSummaryItem, can_view_payments  # noqa: E402
+from .admin.dashboard import TakingsPanel, TakingsSummaryItem, can_view_takings  # noqa: E402
 from .admin.viewsets import RobokassaViewSetGroup  # noqa: E402
 
 
@@ -16,10 +16,10 @@ def register_robokassa_menu():
 
 @hooks.register("construct_homepage_summary_items")
 def add_payments_summary(request, items):
-    items.append(PaymentsSummaryItem(request))
+    items.append(TakingsSummaryItem(request))
 
 
 @hooks.register("construct_homepage_panels")
 def add_payments_panel(request, panels):
-    if can_view_payments(request.user):
-        panels.append(PaymentsPanel(request))
+    if can_view_takings(request.user):
+        panels.append(TakingsPanel(request))

@@ -33,8 +33,8 @@ def text_of(html):
 
 def test_dashboard_with_no_payments(superuser_client):
     html = dashboard(superuser_client)
-    assert "0 payments today" in text_of(html)
-    assert "No payments yet." in html
+    assert "0 notifications today" in text_of(html)
+    assert "No notifications yet." in html
     assert "<svg" in html
     assert 'role="img"' in html
 
@@ -43,7 +43,7 @@ def test_dashboard_with_one_day(superuser_client):
     pay(1, "990.00", 0)
     pay(2, "10.00", 0, is_test=True)  # test payments are not takings
     html = dashboard(superuser_client)
-    assert "1 payment today (990.00)" in text_of(html)
+    assert "1 notification today (990.00)" in text_of(html)
     assert "990.00" in html
     assert 'href="/admin/robokassa_notifications/inspect/' in html
 
@@ -61,7 +61,7 @@ def test_dashboard_with_thirty_days(superuser_client):
     for day in range(30):
         pay(day + 1, "10.00", day)
     html = dashboard(superuser_client)
-    panel = html[html.index('id="robokassa-payments') :]
+    panel = html[html.index('id="robokassa-takings') :]
     assert panel.count("<rect ") == 30
     assert panel.count("<tr><td>") >= 30  # the table fallback, one row a day
 
@@ -123,7 +123,7 @@ def test_a_shop_in_test_mode_sees_its_test_payments_labelled(superuser_client, s
     pay(1, "990.00", 0, is_test=True)
     pay(2, "5.00", 0)  # a live payment is not shown while testing
     html = dashboard(superuser_client)
-    assert "Test mode: 1 payment today (990.00)" in text_of(html)
-    assert "test payments, the last 30 days" in html
+    assert "Test mode: 1 notification today (990.00)" in text_of(html)
+    assert "test takings, the last 30 days" in html
     overview = superuser_client.get("/admin/robokassa_overview/", {"mode": "test"})
     assert overview.context["total"] == Decimal("990.00")

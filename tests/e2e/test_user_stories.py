@@ -145,7 +145,7 @@ def test_4_staff_review_filter_inspect_and_export(page, live_server, shop):
     assert [row[0] for row in rows[1:]] == [str(inv_id)]
 
     page.goto(f"{live_server.url}/admin/")
-    panel = page.locator("#robokassa-payments-section, [id^=robokassa-payments]").first
+    panel = page.locator("#robokassa-takings-section, [id^=robokassa-takings]").first
     assert page.locator("svg.robokassa-chart rect").count() == 30
     heights = page.locator("svg.robokassa-chart rect").evaluate_all(
         "bars => bars.map(bar => parseFloat(bar.getAttribute('height')))"

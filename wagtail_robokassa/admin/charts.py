@@ -23,7 +23,7 @@ def takings_chart(days: Sequence[Day], chart_id: str = "robokassa-chart") -> Saf
     for index, day in enumerate(days):
         height = float(day.total / top) * (HEIGHT - 2 * PADDING)
         x = PADDING + index * slot
-        label = _("%(day)s: %(total)s in %(count)s payments") % {
+        label = _("%(day)s: %(total)s from %(count)s notifications") % {
             "day": date_format(day.day, "SHORT_DATE_FORMAT"),
             "total": number_format(day.total, 2, force_grouping=True),
             "count": day.count,

@@ -1,6 +1,6 @@
-"""The Wagtail dashboard: a summary item (today, seven days) and a panel with the 30-day chart and
-the latest payments. Both are shown to staff who may view payments; each costs a fixed number of
-queries."""
+"""The Wagtail dashboard: a summary item (today, seven days) and a panel with the 30-day chart of
+takings and the latest notifications. Both are shown to staff who may view notifications (what
+takings are made of); each costs a fixed number of queries."""
 
 from __future__ import annotations
 
@@ -18,31 +18,32 @@ from .charts import takings_chart
 from .permissions import policy_for
 
 
-def can_view_payments(user: Any) -> bool:
+def can_view_takings(user: Any) -> bool:
+    """Takings are sums of notifications: whoever may view notifications may see them."""
     return policy_for(SuccessNotification).user_has_permission(user, "view")
 
 
-def shows_test_payments(request: Any) -> bool:
-    """A shop in test mode is shown its test payments (labelled), live shops their takings."""
+def shows_test_takings(request: Any) -> bool:
+    """A shop in test mode is shown its test takings (labelled), live shops their real ones."""
     return config_for_request(request).test_mode
 
 
-class PaymentsSummaryItem(SummaryItem):
+class TakingsSummaryItem(SummaryItem):
     order = 50
     template_name = "wagtail_robokassa/admin/summary_item.html"
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         context = super().get_context_data(parent_context)
-        test = shows_test_payments(self.request)
+        test = shows_test_takings(self.request)
         context.update(figures=stats.summary(test), test=test)
         return context
 
     def is_shown(self) -> bool:
-        return can_view_payments(self.request.user)
+        return can_view_takings(self.request.user)
 
 
-class PaymentsPanel(Component):
-    name = "robokassa_payments"
+class TakingsPanel(Component):
+    name = "robokassa_takings"
     order = 110
     template_name = "wagtail_robokassa/admin/home_panel.html"
 
@@ -50,15 +51,15 @@ class PaymentsPanel(Component):
         self.request = request
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
-        test = shows_test_payments(self.request)
+        test = shows_test_takings(self.request)
         last = stats.today()
         days = stats.daily_takings(last - timedelta(29), last, test)
         return {
             "days": days,
             "chart": takings_chart(days, "robokassa-home-chart"),
-            "latest": stats.latest_payments(5, test),
+            "latest": stats.latest_notifications(5, test),
             "test": test,
-            "heading": _("ROBOKASSA: test payments, the last 30 days")
+            "heading": _("ROBOKASSA: test takings, the last 30 days")
             if test
-            else _("ROBOKASSA: the last 30 days"),
+            else _("ROBOKASSA: takings, the last 30 days"),
         }

@@ -1,8 +1,8 @@
 """Read-only figures for the dashboard and the overview, by local day.
 
-Payments are verified Result URL notifications (the money ROBOKASSA confirmed), whether or not
-they belong to an invoice; live ones, or test ones where asked (a shop in test mode sees its test
-payments, labelled). Every function is one query, whatever the number of rows.
+Takings are what verified Result URL notifications confirm (the money ROBOKASSA received),
+whether or not a notification belongs to one of our payments (invoices); live ones, or test ones
+where asked (a shop in test mode sees its test takings, labelled). Every function is one query, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class Totals:
     total: Decimal
 
 
-def payments(is_test: bool = False):
+def notifications(is_test: bool = False):
+    """The notifications counted as takings: live ones, or test ones."""
     return SuccessNotification.objects.filter(is_test=is_test)
 
 
@@ -46,9 +47,9 @@ def _start_of(day: date):
 
 
 def daily_takings(first: date, last: date, is_test: bool = False) -> list[Day]:
-    """One entry per day from ``first`` to ``last``, days without payments included."""
+    """One entry per day from ``first`` to ``last``, days without takings included."""
     rows = (
-        payments(is_test)
+        notifications(is_test)
         .filter(created_at__gte=_start_of(first), created_at__lt=_start_of(last + timedelta(1)))
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
         .values("day")
@@ -64,11 +65,11 @@ def daily_takings(first: date, last: date, is_test: bool = False) -> list[Day]:
 
 
 def summary(is_test: bool = False) -> dict[str, Totals]:
-    """Today's and the last seven days' payments (count and sum), in one query."""
+    """Today's and the last seven days' notifications (count and sum), in one query."""
     week_start = _start_of(today() - timedelta(6))
     day_start = _start_of(today())
     figures = (
-        payments(is_test)
+        notifications(is_test)
         .filter(created_at__gte=week_start)
         .aggregate(
             week_count=Count("id"),
@@ -83,12 +84,12 @@ def summary(is_test: bool = False) -> dict[str, Totals]:
     }
 
 
-def latest_payments(limit: int = 5, is_test: bool = False) -> list[SuccessNotification]:
-    return list(payments(is_test).select_related("invoice").order_by("-created_at")[:limit])
+def latest_notifications(limit: int = 5, is_test: bool = False) -> list[SuccessNotification]:
+    return list(notifications(is_test).select_related("invoice").order_by("-created_at")[:limit])
 
 
 def invoice_totals_by_status(first: date, last: date, is_test: bool = False) -> list[dict]:
-    """Invoices created in the range, by status: count and sum."""
+    """Payments (invoices) created in the range, by status: count and sum."""
     return list(
         Invoice.objects.filter(
             is_test=is_test,

@@ -28,7 +28,7 @@ from ..models import Invoice, PaymentVisit, SuccessNotification
 from ..protocol import MAX_INV_ID
 from . import stats
 from .charts import takings_chart
-from .dashboard import can_view_payments
+from .dashboard import can_view_takings
 from .exporting import FORMATS, export_response
 
 _DIGITS = re.compile(r"[0-9]{1,10}\Z")
@@ -218,7 +218,7 @@ class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
     header_icon = "key"
 
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if not can_view_payments(request.user):
+        if not can_view_takings(request.user):
             raise PermissionDenied
         return super().get(request, *args, **kwargs)
 

@@ -14,7 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from ..models import Invoice, PaymentVisit, RejectedRequest, RobokassaSettings, SuccessNotification
 from . import filters, resources
-from .dashboard import can_view_payments
+from .dashboard import can_view_takings
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
 from .views import ExportView, OverviewView, RecordIndexView, RecordInspectView, refuse
 
@@ -153,7 +153,7 @@ class OverviewViewSet(ViewSet):
     icon = "key"
     menu_label = _("Overview")
     menu_item_class = type(
-        "OverviewMenuItem", (_ShownTo,), {"check": staticmethod(can_view_payments)}
+        "OverviewMenuItem", (_ShownTo,), {"check": staticmethod(can_view_takings)}
     )
 
     def get_urlpatterns(self) -> list:
