@@ -94,6 +94,31 @@ def test_every_secret_is_redacted_and_hidden_from_repr(name):
             "django_settings_values",
             "wagtail_robokassa.conf.server_values",
         ),
+        (
+            "wagtail_robokassa.protocol",
+            "verify_result",
+            "wagtail_robokassa.protocol.callbacks.is_signed_result",
+        ),
+        (
+            "wagtail_robokassa.protocol",
+            "verify_success",
+            "wagtail_robokassa.protocol.callbacks.is_signed_success",
+        ),
+        (
+            "wagtail_robokassa.services",
+            "check_result",
+            "wagtail_robokassa.services.verification.require_result_signature",
+        ),
+        (
+            "wagtail_robokassa.services",
+            "verified_success",
+            "wagtail_robokassa.services.verification.parse_verified_success",
+        ),
+        (
+            "wagtail_robokassa.services.verification",
+            "parse",
+            "wagtail_robokassa.services.verification.parse_or_refuse",
+        ),
     ],
 )
 def test_moved_names_still_work_with_a_warning(module, old, new):

@@ -15,7 +15,12 @@ from django.core.exceptions import ValidationError
 from .conf import MerchantConfig, server_config
 from .models import RejectionReason
 from .protocol import SHP_PREFIX, Callback, Receipt, payment_params, payment_url
-from .services.verification import Refusal, parse, verified_result, verified_success
+from .services.verification import (
+    Refusal,
+    parse_or_refuse,
+    parse_verified_result,
+    parse_verified_success,
+)
 from .services.visits import has_matching_notification
 
 # initial key → payment_params keyword. ``Desc`` is django-robokassa's name for Description.
@@ -152,7 +157,7 @@ class ResultURLForm(_CallbackForm):
     SignatureValue = forms.CharField(required=False)
 
     def verify(self) -> Callback:
-        return verified_result(self.data, self.config)
+        return parse_verified_result(self.data, self.config)
 
 
 class SuccessRedirectForm(_CallbackForm):
@@ -163,7 +168,7 @@ class SuccessRedirectForm(_CallbackForm):
     Culture = forms.CharField(required=False)
 
     def verify(self) -> Callback:
-        callback = verified_success(self.data, self.config)
+        callback = parse_verified_success(self.data, self.config)
         if self.config.strict_check and not has_matching_notification(callback, self.config):
             raise Refusal(
                 RejectionReason.NOT_NOTIFIED,
@@ -179,4 +184,4 @@ class FailRedirectForm(_CallbackForm):
     Culture = forms.CharField(required=False)
 
     def verify(self) -> Callback:
-        return parse(self.data, signed=False)
+        return parse_or_refuse(self.data, signed=False)

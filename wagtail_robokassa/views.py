@@ -65,7 +65,7 @@ def render_page(
     return render(request, template, context, status=status)
 
 
-def _refused(request: HttpRequest, form: Any, endpoint: str, config: MerchantConfig):
+def _refusal_page(request: HttpRequest, form: Any, endpoint: str, config: MerchantConfig):
     refusal = form.refusal
     callback = form.callback
     record_rejection(
@@ -128,7 +128,7 @@ def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpRespon
         config = config_for_callback(request, _inv_id(params))
         form = form_class(params, config=config)
         if not form.is_valid():
-            return _refused(request, form, kind, config)
+            return _refusal_page(request, form, kind, config)
         return _visit(request, form, config, kind)
     except Exception:  # the database, most likely: a page that says so, never a bare 500
         logger.exception("ROBOKASSA %s page failed", kind)

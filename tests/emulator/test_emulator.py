@@ -15,11 +15,11 @@ from wagtail_robokassa.protocol import (
     OpStateResult,
     Receipt,
     ReceiptItem,
+    is_signed_success,
     opstate_request,
     parse_callback,
     parse_opstate,
     payment_params,
-    verify_success,
 )
 
 INDEX = "/emulator/Merchant/Index.aspx"
@@ -136,7 +136,7 @@ def test_pay_notifies_the_shop_and_redirects_to_success(
     location = urlsplit(response["Location"])
     assert location.path == "/robokassa/success/"
     callback = parse_callback(parse_qs(location.query))
-    assert verify_success(callback, TEST_PASSWORD1)
+    assert is_signed_success(callback, TEST_PASSWORD1)
     assert callback.culture == "ru"
     operation.refresh_from_db()
     assert operation.state == EmulatedOperation.PAID

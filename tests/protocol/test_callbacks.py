@@ -5,12 +5,12 @@ import pytest
 
 from wagtail_robokassa.protocol import (
     MalformedCallback,
+    is_signed_result,
+    is_signed_success,
     parse_callback,
     result_signature,
     sign,
     success_signature,
-    verify_result,
-    verify_success,
 )
 
 # The production capture from the protocol reference §3.1, re-signed with a known password.
@@ -41,38 +41,38 @@ def test_parses_the_production_capture():
     assert callback.is_test is False
     assert callback.shp == (("Shp_days", "30"), ("Shp_id", "610893809"))
     assert callback.extra == {"days": "30", "id": "610893809"}
-    assert verify_result(callback, "password_2")
-    assert not verify_result(callback, "password_1")
-    assert not verify_success(callback, "password_2" + "x")
+    assert is_signed_result(callback, "password_2")
+    assert not is_signed_result(callback, "password_1")
+    assert not is_signed_success(callback, "password_2" + "x")
 
 
 @pytest.mark.parametrize("shape", [parse_qs, parse_qsl, lambda body: dict(parse_qsl(body))])
 def test_accepts_parse_qs_pairs_and_plain_dicts(shape):
-    assert verify_result(parse_callback(shape(wire_body())), "password_2")
+    assert is_signed_result(parse_callback(shape(wire_body())), "password_2")
 
 
 def test_accepts_a_django_querydict(settings):
     from django.http import QueryDict
 
     callback = parse_callback(QueryDict(wire_body()))
-    assert verify_result(callback, "password_2")
+    assert is_signed_result(callback, "password_2")
 
 
 def test_received_out_sum_string_is_hashed_as_received():
     signature = result_signature("10.000000", 5, "p2")
     callback = parse_callback({"OutSum": "10.000000", "InvId": "5", "SignatureValue": signature})
-    assert verify_result(callback, "p2")
+    assert is_signed_result(callback, "p2")
     assert callback.out_sum == Decimal(10)
     normalized = parse_callback({"OutSum": "10.00", "InvId": "5", "SignatureValue": signature})
-    assert not verify_result(normalized, "p2")
+    assert not is_signed_result(normalized, "p2")
 
 
 def test_lower_and_upper_case_signatures_verify():
     signature = success_signature("100.00", 7, "p1", algorithm="sha512")
     for variant in (signature.lower(), signature.upper()):
         callback = parse_callback({"OutSum": "100.00", "InvId": "7", "SignatureValue": variant})
-        assert verify_success(callback, "p1", "sha512")
-        assert not verify_success(callback, "p1", "md5")
+        assert is_signed_success(callback, "p1", "sha512")
+        assert not is_signed_success(callback, "p1", "md5")
 
 
 def test_shp_in_any_case_are_signed_and_case_insensitive_order_is_accepted():
@@ -85,7 +85,7 @@ def test_shp_in_any_case_are_signed_and_case_insensitive_order_is_accepted():
         callback = parse_callback(
             [("OutSum", "1.00"), ("InvId", "3"), ("SignatureValue", signature), *shp]
         )
-        assert verify_result(callback, "p2")
+        assert is_signed_result(callback, "p2")
         assert callback.extra == {"label": "a", "merchant_id": "b", "X": "c"}
 
 
@@ -94,7 +94,7 @@ def test_a_received_shp_the_shop_did_not_send_is_still_signed():
     callback = parse_callback(
         {"OutSum": "1.00", "InvId": "3", "SignatureValue": signature, "shp_interface": "invoice"}
     )
-    assert not verify_result(callback, "p2")
+    assert not is_signed_result(callback, "p2")
 
 
 def test_legacy_duplicates_are_ignored():
@@ -110,7 +110,7 @@ def test_legacy_duplicates_are_ignored():
         }
     )
     assert callback.shp == ()
-    assert verify_result(callback, "p2")
+    assert is_signed_result(callback, "p2")
 
 
 def test_is_test_flag():
@@ -124,7 +124,7 @@ def test_fail_url_is_parsed_unsigned():
     callback = parse_callback({"OutSum": "1.00", "InvId": "3", "Culture": "ru"}, signed=False)
     assert callback.signature == ""
     assert callback.culture == "ru"
-    assert not verify_success(callback, "p1")
+    assert not is_signed_success(callback, "p1")
 
 
 def test_unparsable_fee_is_not_a_reason_to_refuse():

@@ -8,10 +8,10 @@ from wagtail_robokassa.protocol import (
     MAX_SHP_PARAMS,
     MAX_VALUE_LENGTH,
     MalformedCallback,
+    is_signed_result,
     parse_callback,
     payment_params,
     result_signature,
-    verify_result,
 )
 
 LOGIN, PASSWORD1, PASSWORD2 = "shop", "p1", "p2"
@@ -44,7 +44,7 @@ def test_the_most_that_can_be_signed_is_accepted_back():
     payment_params(LOGIN, "100.00", 7, PASSWORD1, shp=shp)
     callback = parse_callback(_callback_for(shp))
     assert len(callback.shp) == MAX_SHP_PARAMS
-    assert verify_result(callback, PASSWORD2)
+    assert is_signed_result(callback, PASSWORD2)
     assert len(_callback_for(shp)) <= MAX_CALLBACK_PARAMS
 
 

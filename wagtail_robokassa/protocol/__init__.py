@@ -5,15 +5,16 @@ and verification, and ``OpStateExt``. See ``docs/robokassa-protocol.md`` for the
 its test vectors.
 """
 
+from ..deprecation import module_getattr
 from .amounts import format_out_sum, money
 from .callbacks import (
     LEGACY_PARAMS,
     Callback,
+    is_signed_result,
+    is_signed_success,
     parse_callback,
     result_signature,
     success_signature,
-    verify_result,
-    verify_success,
 )
 from .errors import (
     MalformedCallback,
@@ -102,6 +103,8 @@ __all__ = [
     "format_out_sum",
     "invoice_api_token",
     "is_shp_name",
+    "is_signed_result",
+    "is_signed_success",
     "money",
     "normalize_algorithm",
     "opstate_request",
@@ -117,6 +120,12 @@ __all__ = [
     "sign",
     "signatures_match",
     "success_signature",
-    "verify_result",
-    "verify_success",
 ]
+
+__getattr__ = module_getattr(
+    __name__,
+    {
+        "verify_result": "wagtail_robokassa.protocol.callbacks.is_signed_result",
+        "verify_success": "wagtail_robokassa.protocol.callbacks.is_signed_success",
+    },
+)

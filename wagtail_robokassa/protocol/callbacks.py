@@ -233,7 +233,7 @@ def success_signature(
     return _callback_signature(out_sum, inv_id, password1, shp, algorithm)
 
 
-def _verify(callback: Callback, password: str, algorithm: str) -> bool:
+def _signed_with(callback: Callback, password: str, algorithm: str) -> bool:
     if not callback.signature or not password:
         return False
     matched = False
@@ -245,11 +245,15 @@ def _verify(callback: Callback, password: str, algorithm: str) -> bool:
     return matched
 
 
-def verify_result(callback: Callback, password2: str, algorithm: str = DEFAULT_ALGORITHM) -> bool:
+def is_signed_result(
+    callback: Callback, password2: str, algorithm: str = DEFAULT_ALGORITHM
+) -> bool:
     """Whether a Result URL request was signed with Password#2 (constant time, any case)."""
-    return _verify(callback, password2, algorithm)
+    return _signed_with(callback, password2, algorithm)
 
 
-def verify_success(callback: Callback, password1: str, algorithm: str = DEFAULT_ALGORITHM) -> bool:
+def is_signed_success(
+    callback: Callback, password1: str, algorithm: str = DEFAULT_ALGORITHM
+) -> bool:
     """Whether a Success URL redirect was signed with Password#1 (constant time, any case)."""
-    return _verify(callback, password1, algorithm)
+    return _signed_with(callback, password1, algorithm)

@@ -24,7 +24,7 @@ from ..signals import result_received, send
 from . import recording
 from .rejections import record_rejection
 from .storable import storable, storable_params
-from .verification import Refusal, check_result, parse
+from .verification import Refusal, parse_or_refuse, require_result_signature
 
 logger = logging.getLogger("wagtail_robokassa.results")
 
@@ -72,9 +72,9 @@ def process_result(
     resolve = config_for if callable(config_for) else lambda inv_id: config_for
     callback = config = None
     try:
-        callback = parse(params)
+        callback = parse_or_refuse(params)
         config = resolve(callback.inv_id)
-        check_result(callback, config)
+        require_result_signature(callback, config)
         return _record(callback, config, client_ip=client_ip, request=request)
     except Refusal as refusal:
         failure = refusal
@@ -89,10 +89,10 @@ def process_result(
         except Exception:
             logger.exception("ROBOKASSA configuration could not be read")
             config = MerchantConfig()
-    return _refused(failure, params, config, client_ip, method)
+    return _refusal_outcome(failure, params, config, client_ip, method)
 
 
-def _refused(
+def _refusal_outcome(
     refusal: Refusal, params: Any, config: MerchantConfig, client_ip: str | None, method: str
 ) -> ResultOutcome:
     inv_id = refusal.callback.inv_id if refusal.callback else None

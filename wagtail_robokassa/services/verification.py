@@ -7,14 +7,15 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import MerchantConfig
+from ..deprecation import module_getattr
 from ..models import RejectionReason
 from ..protocol import (
     Callback,
     MalformedCallback,
     UnsupportedAlgorithm,
+    is_signed_result,
+    is_signed_success,
     parse_callback,
-    verify_result,
-    verify_success,
 )
 
 
@@ -36,7 +37,8 @@ class Refusal(Exception):
         self.callback = callback
 
 
-def parse(params: Any, *, signed: bool = True) -> Callback:
+def parse_or_refuse(params: Any, *, signed: bool = True) -> Callback:
+    """The parsed callback; raises a ``malformed`` ``Refusal`` for parameters that are not one."""
     try:
         return parse_callback(params, signed=signed)
     except MalformedCallback as error:
@@ -52,9 +54,11 @@ def _check_mode(callback: Callback, config: MerchantConfig) -> None:
         )
 
 
-def _verify(callback: Callback, password: str, config: MerchantConfig, check: Any) -> None:
+def _require_signature(
+    callback: Callback, password: str, config: MerchantConfig, is_signed: Any
+) -> None:
     try:
-        valid = check(callback, password, config.algorithm)
+        valid = is_signed(callback, password, config.algorithm)
     except UnsupportedAlgorithm as error:
         raise Refusal(RejectionReason.NOT_CONFIGURED, str(error), status=500) from None
     if not valid:
@@ -72,27 +76,43 @@ def _password(get_password: Any, is_test: bool, callback: Callback) -> str:
         ) from None
 
 
-def check_result(callback: Callback, config: MerchantConfig) -> None:
-    """Refuse a Result URL request not signed with Password#2 of the pair its ``IsTest`` names."""
+def require_result_signature(callback: Callback, config: MerchantConfig) -> None:
+    """Raise a ``Refusal`` for a Result URL request not signed with Password#2 of the pair
+    its ``IsTest`` names."""
     _check_mode(callback, config)
     password = _password(config.password2_for, callback.is_test, callback)
-    _verify(callback, password, config, verify_result)
+    _require_signature(callback, password, config, is_signed_result)
 
 
-def check_success(callback: Callback, config: MerchantConfig) -> None:
-    """Refuse a Success URL redirect not signed with Password#1 of the pair ``IsTest`` names."""
+def require_success_signature(callback: Callback, config: MerchantConfig) -> None:
+    """Raise a ``Refusal`` for a Success URL redirect not signed with Password#1 of the pair
+    its ``IsTest`` names."""
     _check_mode(callback, config)
     password = _password(config.password1_for, callback.is_test, callback)
-    _verify(callback, password, config, verify_success)
+    _require_signature(callback, password, config, is_signed_success)
 
 
-def verified_result(params: Any, config: MerchantConfig) -> Callback:
-    callback = parse(params)
-    check_result(callback, config)
+def parse_verified_result(params: Any, config: MerchantConfig) -> Callback:
+    """A Result URL request parsed and verified; raises ``Refusal`` otherwise."""
+    callback = parse_or_refuse(params)
+    require_result_signature(callback, config)
     return callback
 
 
-def verified_success(params: Any, config: MerchantConfig) -> Callback:
-    callback = parse(params)
-    check_success(callback, config)
+def parse_verified_success(params: Any, config: MerchantConfig) -> Callback:
+    """A Success URL redirect parsed and verified; raises ``Refusal`` otherwise."""
+    callback = parse_or_refuse(params)
+    require_success_signature(callback, config)
     return callback
+
+
+__getattr__ = module_getattr(
+    __name__,
+    {
+        "parse": f"{__name__}.parse_or_refuse",
+        "check_result": f"{__name__}.require_result_signature",
+        "check_success": f"{__name__}.require_success_signature",
+        "verified_result": f"{__name__}.parse_verified_result",
+        "verified_success": f"{__name__}.parse_verified_success",
+    },
+)
