@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
 from .conf import SECRET_FIELDS, SETTING_NAMES, server_config, server_values
@@ -29,6 +30,8 @@ E010_HINT = (
 )
 E011 = "ROBOKASSA_ENCRYPTION_KEYS cannot make encryption keys: {error}"
 E011_HINT = "Give a list of non-empty secret strings, the one to encrypt with first."
+E012 = "ROBOKASSA_WRITE_PATH {name!r} cannot write payments to {vendor} (database {alias!r})."
+E012_HINT = "Use one of: {names}."
 
 
 def _server_configured() -> bool:
@@ -121,3 +124,20 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     except (TypeError, ValueError) as error:
         return [Error(E011.format(error=error), hint=E011_HINT, id="robokassa.E011")]
     return []
+
+
+@register(TAG)
+def check_write_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E012: ``ROBOKASSA_WRITE_PATH`` names a path the default database supports."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from .services.write_paths import AUTO, WRITE_PATHS, supported_names
+
+    name = getattr(settings, "ROBOKASSA_WRITE_PATH", AUTO)
+    db = connections[DEFAULT_DB_ALIAS]
+    path = WRITE_PATHS.get(name) if isinstance(name, str) else None
+    if name == AUTO or (path is not None and path.supports(db)):
+        return []
+    message = E012.format(name=name, vendor=db.vendor, alias=DEFAULT_DB_ALIAS)
+    hint = E012_HINT.format(names=", ".join(supported_names(db)))
+    return [Error(message, hint=hint, id="robokassa.E012")]

@@ -21,7 +21,7 @@ from .models import RejectionReason, VisitKind
 from .page_blocks import thank_you_text
 from .protocol import MalformedCallback, parse_callback
 from .services import process_result, record_rejection, record_visit
-from .services.config import config_for_callback
+from .services.config import callback_config_resolver, config_for_callback
 
 DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
 logger = logging.getLogger("wagtail_robokassa.views")
@@ -47,7 +47,7 @@ def result(request: HttpRequest) -> HttpResponse:
         return params
     outcome = process_result(
         params,
-        lambda inv_id: config_for_callback(request, inv_id),
+        callback_config_resolver(request),
         client_ip=client_ip(request),
         request=request,
         method=request.method,

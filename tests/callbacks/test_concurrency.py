@@ -32,16 +32,10 @@ def deliver_together(params: dict) -> list[tuple[int, bytes]]:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("path", ["one-statement", "portable"])
 @pytest.mark.parametrize("receivers", [True, False], ids=["with-receiver", "no-receiver"])
-def test_concurrent_identical_deliveries_are_recorded_once(monkeypatch, path, receivers):
+def test_concurrent_identical_deliveries_are_recorded_once(write_path, receivers):
     from wagtail_robokassa.signals import result_received
 
-    if path == "portable":
-        from wagtail_robokassa.services import recording
-
-        monkeypatch.setattr(recording, "one_statement", lambda: False)
-        monkeypatch.setattr(recording, "_upsert", lambda: False)
     signalled: list[int] = []
 
     def receiver(sender, **kwargs):

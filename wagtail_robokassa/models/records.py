@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..protocol import bare_shp_name, is_shp_name
@@ -121,7 +122,9 @@ class SuccessNotification(models.Model):
     )
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
-    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+    # Not auto_now_add: the write paths store the delivery's own time, the one that the outcome
+    # and the invoice's ``paid_at`` carry.
+    created_at = models.DateTimeField(_("received"), default=timezone.now, editable=False)
     last_delivery_at = models.DateTimeField(_("last delivery"), null=True, blank=True)
 
     class Meta:

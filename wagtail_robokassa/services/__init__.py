@@ -3,7 +3,7 @@
 from ..deprecation import module_getattr
 from .payments import PaymentStart, start_payment
 from .rejections import record_rejection, redact
-from .results import ResultOutcome, process_result
+from .results import ConfigResolver, ResultOutcome, fixed_config, process_result
 from .verification import (
     Refusal,
     parse_or_refuse,
@@ -15,9 +15,11 @@ from .verification import (
 from .visits import has_matching_notification, record_visit
 
 __all__ = [
+    "ConfigResolver",
     "PaymentStart",
     "Refusal",
     "ResultOutcome",
+    "fixed_config",
     "has_matching_notification",
     "parse_or_refuse",
     "parse_verified_result",

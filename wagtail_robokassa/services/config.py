@@ -6,7 +6,7 @@ settings still win field by field).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from django.db.models import Subquery
 from django.http import HttpRequest
@@ -55,6 +55,6 @@ def config_for_callback(request: HttpRequest, inv_id: int | None) -> MerchantCon
     return config_for_request(request)
 
 
-def callback_config_resolver(request: HttpRequest) -> Any:
+def callback_config_resolver(request: HttpRequest) -> Callable[[int | None], MerchantConfig]:
     """``inv_id → MerchantConfig`` for ``process_result``, for callbacks arriving on ``request``."""
     return lambda inv_id: config_for_callback(request, inv_id)

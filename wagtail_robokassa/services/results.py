@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from . import recording
 from .rejections import record_rejection
 from .storable import storable, storable_params
 from .verification import Refusal, parse_or_refuse, require_result_signature
+from .write_paths import write_path
 
 logger = logging.getLogger("wagtail_robokassa.results")
 
@@ -45,7 +47,13 @@ class ResultOutcome:
         return self.status == 200
 
 
-ConfigFor = Callable[[int | None], MerchantConfig]
+#: Finds the configuration for a callback from its InvId (None when the request has none).
+ConfigResolver = Callable[[int | None], MerchantConfig]
+
+
+def fixed_config(config: MerchantConfig) -> ConfigResolver:
+    """A resolver that gives ``config`` for every callback (one shop, one configuration)."""
+    return lambda inv_id: config
 
 
 class UncommittedDelivery(Exception):
@@ -56,7 +64,7 @@ class UncommittedDelivery(Exception):
 
 def process_result(
     params: Any,
-    config_for: MerchantConfig | ConfigFor,
+    config_for: ConfigResolver,
     *,
     client_ip: str | None = None,
     request: HttpRequest | None = None,
@@ -68,8 +76,20 @@ def process_result(
     payment); 4xx for a refused request; 500 when the site failed (misconfiguration, a signal
     receiver raising or breaking the transaction, the database), so that ROBOKASSA retries.
     Refusals are recorded outside the transaction that was rolled back.
+
+    ``config_for`` gives the configuration for the callback's InvId: ``services.config``'s
+    ``callback_config_resolver(request)`` for the invoice's Site, or ``fixed_config(config)``.
+    The outcome carries the new notification and its invoice whether or not receivers listen;
+    a repeated delivery carries neither.
     """
-    resolve = config_for if callable(config_for) else lambda inv_id: config_for
+    if isinstance(config_for, MerchantConfig):
+        warnings.warn(
+            "process_result() takes a resolver: pass fixed_config(config)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        config_for = fixed_config(config_for)
+    resolve = config_for
     callback = config = None
     try:
         callback = parse_or_refuse(params)
@@ -133,11 +153,11 @@ def _notification_values(
 
 
 def _instance(
-    recorded: recording.Recorded, values: dict[str, Any], now: Any, invoice: Invoice | None
+    recorded: recording.Recorded, values: dict[str, Any], now: Any
 ) -> SuccessNotification:
     """The recorded notification as a model instance, without reading it back."""
     notification = SuccessNotification(
-        pk=recorded.notification_id, created_at=now, invoice=invoice, **values
+        pk=recorded.notification_id, created_at=now, invoice=recorded.invoice, **values
     )
     notification._state.adding = False
     return notification
@@ -152,9 +172,10 @@ def _record(
 ) -> ResultOutcome:
     answer = f"OK{callback.inv_id}"
     now = timezone.now()
+    path = write_path()
     listeners = result_received.has_listeners()
     # Receivers share the transaction, so that one that raises rolls the delivery back.
-    atomic = transaction.atomic() if listeners or not recording.one_statement() else nullcontext()
+    atomic = transaction.atomic() if listeners or path.needs_transaction else nullcontext()
     with atomic:
         values = _notification_values(callback, config, client_ip)
         recorded = recording.record_payment(
@@ -162,29 +183,26 @@ def _record(
             callback,
             now=now,
             require_invoice=setting("ROBOKASSA_REQUIRE_INVOICE", False),
+            path=path,
         )
         if recorded.duplicate:
             key = {"merchant_login": config.login, "is_test": callback.is_test}
             recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, callback, now)
             logger.info("ROBOKASSA repeated notification for InvId %s", callback.inv_id)
             return ResultOutcome(200, answer, duplicate=True)
-        notification = invoice = None
+        notification = _instance(recorded, values, now)
         if listeners:
-            invoice = recorded.invoice
-            if invoice is None and recorded.invoice_id is not None:
-                invoice = Invoice.objects.get(pk=recorded.invoice_id)
-            notification = _instance(recorded, values, now, invoice)
             send(
                 result_received,
                 sender=notification,
                 callback=callback,
-                invoice=invoice,
+                invoice=recorded.invoice,
                 request=request,
                 notification=notification,
             )
             _check_committable()
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
-    return ResultOutcome(200, answer, notification=notification, invoice=invoice)
+    return ResultOutcome(200, answer, notification=notification, invoice=recorded.invoice)
 
 
 def _check_committable() -> None:
