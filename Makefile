@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	PYTHONPATH=.:sandbox $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

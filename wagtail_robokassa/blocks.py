@@ -56,7 +56,9 @@ class ReceiptLineBlock(blocks.StructBlock):
     )
 
     class Meta:
+        #: The heading of the receipt line in the editor.
         label = _("Receipt")
+        #: Folded in the editor until opened: most shops keep the defaults of Settings.
         collapsed = True
 
 
@@ -99,15 +101,22 @@ class PaymentButtonBlock(blocks.StructBlock):
     )
 
     class Meta:
+        #: The button's HTML: it gets ``value``, ``token``, ``action``, ``block_id`` and
+        #: ``currency``; override it to restyle the button (keep the hidden ``token`` field).
         template = "wagtail_robokassa/blocks/payment_button.html"
+        #: The icon in the editor's block chooser.
         icon = "form"
+        #: The block's name in the editor.
         label = _("Payment button")
+        #: The help text in the editor's block chooser.
         description = _("A button that takes a payment through ROBOKASSA.")
+        #: What the editor's preview shows.
         preview_value = {
             "description": "Годовая подписка",
             "amount": Decimal("990.00"),
             "button_label": "Оплатить",
         }
+        #: The CSS class of the block's form in the editor.
         form_classname = "robokassa-payment-block"
 
     def clean(self, value: StructValue) -> StructValue:

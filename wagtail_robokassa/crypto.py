@@ -29,6 +29,9 @@ class UnreadableSecret(str):
     """A stored password that none of the keys can decrypt. It reads as empty (not configured)
     and is written back unchanged, so that an unrelated save never destroys it."""
 
+    #: The stored token, kept to be written back as it was.
+    stored: str
+
     def __new__(cls, stored: str) -> UnreadableSecret:
         secret = super().__new__(cls, "")
         secret.stored = stored

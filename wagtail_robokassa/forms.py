@@ -119,8 +119,8 @@ class _CallbackForm(forms.Form):
 
     def full_clean(self) -> None:
         super().full_clean()
-        if self._errors and self.refusal is None:  # a field refused it (a NUL byte, say)
-            field_errors = [str(error) for errors in self._errors.values() for error in errors]
+        if self.errors and self.refusal is None:  # a field refused it (a NUL byte, say)
+            field_errors = [str(error) for errors in self.errors.values() for error in errors]
             self.refusal = Refusal(
                 RejectionReason.MALFORMED, "; ".join(field_errors)[:255], callback=self.callback
             )

@@ -50,7 +50,7 @@ def result(request: HttpRequest) -> HttpResponse:
         callback_config_resolver(request),
         client_ip=client_ip(request),
         request=request,
-        method=request.method,
+        method=request.method or "",
     )
     return HttpResponse(
         outcome.body, status=outcome.status, content_type="text/plain; charset=utf-8"
@@ -73,7 +73,7 @@ def _refusal_page(request: HttpRequest, form: Any, endpoint: str, config: Mercha
         reason=refusal.reason,
         detail=refusal.detail,
         params=form.data,
-        method=request.method,
+        method=request.method or "",
         client_ip=client_ip(request),
         inv_id=callback.inv_id if callback else None,
         config=config,

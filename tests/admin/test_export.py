@@ -108,3 +108,88 @@ def test_rejected_export_keeps_params_redacted(superuser_client, records):
 def test_translated_headings(superuser_client, records):
     rows = csv_rows(superuser_client.get(EXPORT + "csv/", HTTP_ACCEPT_LANGUAGE="ru"))
     assert rows[0][:2] == ["Номер счёта (InvId)", "Создан"]
+
+
+# The library's extension points, and one declaration per column.
+
+from wagtail_robokassa.admin import resources  # noqa: E402
+from wagtail_robokassa.admin.exporting import Exporter, export_response  # noqa: E402
+from wagtail_robokassa.models import Invoice, RejectedRequest, SuccessNotification  # noqa: E402
+
+STOCK_RESOURCES = [
+    (resources.InvoiceResource, Invoice, "inv_id", "id"),
+    (resources.NotificationResource, SuccessNotification, "inv_id", "inv_id"),
+    (resources.VisitResource, resources.PaymentVisit, "inv_id", "inv_id"),
+    (resources.RejectedRequestResource, RejectedRequest, "inv_id", "inv_id"),
+]
+
+
+def through_the_library(resource_class, column, attribute):
+    """The same resource, with a ``dehydrate_`` method: rows come from ``export_resource``."""
+    return type(
+        f"Dehydrated{resource_class.__name__}",
+        (resource_class,),
+        {f"dehydrate_{column}": lambda self, obj: getattr(obj, attribute)},
+    )
+
+
+@pytest.mark.parametrize(("resource_class", "model", "column", "attribute"), STOCK_RESOURCES)
+@pytest.mark.parametrize("file_format", ["csv", "json", "xlsx"])
+def test_both_paths_write_the_same_file(
+    records, resource_class, model, column, attribute, file_format
+):
+    queryset = model.objects.order_by("pk")
+    fast = Exporter(resource_class())
+    slow = Exporter(through_the_library(resource_class, column, attribute)())
+    assert fast.by_value
+    assert not slow.by_value
+
+    def export(resource):
+        response = export_response(resource, queryset, file_format, "x", "x")
+        if file_format != "xlsx":
+            return body(response)
+        workbook = openpyxl.load_workbook(io.BytesIO(body(response)))
+        return [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+
+    assert export(slow.resource) == export(fast.resource)
+
+
+def test_each_column_is_declared_once_in_the_order_of_declaration():
+    """The declared fields are the columns, in source order; no model field joins on its own."""
+    resource = resources.NotificationResource()
+    assert [resource.get_field_name(f) for f in resource.get_export_fields()] == [
+        "inv_id", "created_at", "out_sum", "fee", "mode", "merchant_login", "payment_method",
+        "inc_curr_label", "email", "deliveries", "invoice",
+    ]  # fmt: skip
+
+
+def test_a_subclass_adds_a_column_and_filters_the_export(records):
+    class ShopNotifications(resources.NotificationResource):
+        invoice_description = resources.column("invoice__description", "Order")
+
+        class Meta:
+            model = SuccessNotification
+
+        def filter_export(self, queryset, **kwargs):
+            return queryset.filter(is_test=False)
+
+    exporter = Exporter(ShopNotifications())
+    assert exporter.headings[-1] == "Order"
+    assert exporter.headings[:-1] == Exporter(resources.NotificationResource()).headings
+    response = export_response(
+        ShopNotifications(), SuccessNotification.objects.all(), "json", "x", "x"
+    )
+    data = json.loads(body(response))
+    live = SuccessNotification.objects.filter(is_test=False)
+    assert [item["inv_id"] for item in data] == [n.inv_id for n in live]
+    assert data[0]["invoice_description"] == live[0].invoice.description
+
+
+def test_characters_xlsx_cannot_hold_are_shown_not_dropped(records):
+    RejectedRequest.objects.update(detail="bad\x01byte\x1f")
+    response = export_response(
+        resources.RejectedRequestResource(), RejectedRequest.objects.all(), "xlsx", "x", "x"
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(body(response)))
+    details = [row[3].value for row in workbook.active.iter_rows(min_row=2)]
+    assert details == ["bad\ufffdbyte\ufffd"] * RejectedRequest.objects.count()

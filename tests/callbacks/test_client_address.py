@@ -4,7 +4,7 @@
 import pytest
 from django.test import Client, RequestFactory
 
-from tests.callbacks.test_checks import ids
+from tests.config.test_checks import ids
 from tests.helpers import result_params
 from wagtail_robokassa.client import client_group, client_ip
 from wagtail_robokassa.models import RejectedRequest

@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils.encoding import force_str
 from import_export.resources import ModelResource
 
 from .resources import NativeWidget
@@ -26,6 +25,8 @@ FORMATS = {
 CHUNK_SIZE = 2000
 #: A spreadsheet would run a cell starting with these as a formula (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: What a character that XLSX cannot hold (a control character) is shown as.
+REPLACEMENT = "\ufffd"
 
 
 def neutralise(text: str) -> str:
@@ -34,42 +35,69 @@ def neutralise(text: str) -> str:
 
 
 class Exporter:
-    """The rows of a resource's fields for a queryset, as native Python values."""
+    """The rows of a resource's export fields for a queryset.
+
+    The library's hooks apply (``before_export``, ``filter_export``, ``get_export_fields``, each
+    field's widget). When every column reads one attribute and has no ``dehydrate_`` method, rows
+    come from ``values_list()`` and each widget renders the value alone (fast, no model
+    instances); otherwise from the library's ``export_resource`` per instance. Both stream.
+    """
 
     def __init__(self, resource: ModelResource) -> None:
-        fields = resource.get_export_fields()
-        self.names = [resource.get_field_name(field) for field in fields]
-        self.headings = [force_str(field.column_name) for field in fields]
-        self.columns = [field.attribute for field in fields]
+        self.resource = resource
+        self.fields = resource.get_export_fields()
+        self.names = [resource.get_field_name(field) for field in self.fields]
+        self.headings = resource.get_export_headers()
+        self.by_value = all(self._renders_from_value(field) for field in self.fields)
         self.renders = [
-            None if isinstance(field.widget, NativeWidget) else _renderer(field.widget)
-            for field in fields
+            None if isinstance(field.widget, NativeWidget) else field.widget.render
+            for field in self.fields
         ]
 
-    def values(self, queryset: QuerySet) -> Iterator[tuple]:
-        return queryset.values_list(*self.columns).iterator(chunk_size=CHUNK_SIZE)
+    def _renders_from_value(self, field: Any) -> bool:
+        name = self.resource.get_field_name(field)
+        dehydrate = field.get_dehydrate_method(name)
+        return bool(field.attribute) and not (
+            callable(dehydrate) or hasattr(self.resource, dehydrate)
+        )
 
-    def rows(self, queryset: QuerySet) -> Iterator[list[Any]]:
-        renders = self.renders
-        for values in self.values(queryset):
-            yield [
-                value if render is None else render(value)
-                for render, value in zip(renders, values, strict=True)
-            ]
+    def prepare(self, queryset: QuerySet) -> QuerySet:
+        self.resource.before_export(queryset)
+        return self.resource.filter_export(queryset)
 
-    def text_cells(self) -> list[Any]:
-        """One function per column turning a database value into its CSV text."""
+    def values(self, queryset: QuerySet) -> Iterator[Sequence[Any]]:
+        """Each row's values, before the widgets (those of the instance path are rendered)."""
+        if self.by_value:
+            return queryset.values_list(*self.columns).iterator(chunk_size=CHUNK_SIZE)
+        resource = self.resource
+        return (resource.export_resource(obj) for obj in resource.iter_queryset(queryset))
+
+    @property
+    def columns(self) -> list[str]:
+        return [field.attribute for field in self.fields]
+
+    def cell_makers(self, finish: Callable[[Any], Any]) -> list[Callable[[Any], Any]]:
+        """One function per column, from the row's value to the cell: the widget (on the fast
+        path; the library's path has rendered already), then ``finish`` for the format."""
+        if not self.by_value:
+            return [finish] * len(self.fields)
         return [
-            _text_cell if render is None else _after(render, _text_cell) for render in self.renders
+            finish if render is None else render if finish is _unchanged else _after(render, finish)
+            for render in self.renders
         ]
 
+    def rows(self, queryset: QuerySet, finish: Callable[[Any], Any]) -> Iterator[list[Any]]:
+        makers = self.cell_makers(finish)
+        for values in self.values(queryset):
+            yield [make(value) for make, value in zip(makers, values, strict=True)]
 
-def _renderer(widget: Any) -> Any:
-    return widget.renderer() if hasattr(widget, "renderer") else widget.render
 
-
-def _after(first: Any, then: Any) -> Any:
+def _after(first: Callable[[Any], Any], then: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: then(first(value))
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def _text_cell(value: Any) -> str:
@@ -94,10 +122,9 @@ class _Echo:
 def csv_lines(exporter: Exporter, queryset: QuerySet, rows_per_chunk: int = 500) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(exporter.headings)  # the BOM lets Excel read UTF-8
-    cells = exporter.text_cells()
     lines: list[str] = []
-    for values in exporter.values(queryset):
-        lines.append(writer.writerow([cell(value) for cell, value in zip(cells, values)]))  # noqa: B905
+    for row in exporter.rows(queryset, _text_cell):
+        lines.append(writer.writerow(row))
         if len(lines) >= rows_per_chunk:
             yield "".join(lines)
             lines = []
@@ -116,7 +143,7 @@ def _json_value(value: Any) -> str:
 def json_chunks(exporter: Exporter, queryset: QuerySet) -> Iterator[str]:
     keys = [json.dumps(name) for name in exporter.names]
     separator = "[\n"
-    for row in exporter.rows(queryset):
+    for row in exporter.rows(queryset, _unchanged):
         body = ", ".join(
             f"{key}: {_json_value(value)}" for key, value in zip(keys, row, strict=True)
         )
@@ -131,7 +158,8 @@ def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+        # Shown, not dropped: a reader must see that the received value held such a character.
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value))
     return value
 
 
@@ -142,8 +170,8 @@ def xlsx_file(exporter: Exporter, queryset: QuerySet, title: str) -> Any:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(exporter.headings)
-    for row in exporter.rows(queryset):
-        sheet.append([_xlsx_cell(value) for value in row])
+    for row in exporter.rows(queryset, _xlsx_cell):
+        sheet.append(row)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
     workbook.save(handle)
     handle.seek(0)
@@ -154,6 +182,7 @@ def export_response(
     resource: ModelResource, queryset: QuerySet, file_format: str, filename: str, title: str
 ) -> StreamingHttpResponse | FileResponse:
     exporter = Exporter(resource)
+    queryset = exporter.prepare(queryset)
     name = f"{filename}.{file_format}"
     if file_format == "xlsx":
         return FileResponse(

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.models import Site
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from ..models import (
     Endpoint,
@@ -21,7 +26,7 @@ from ..models import (
 MODES = [("live", _("Live")), ("test", _("Test"))]
 
 
-def _date_range(label: str, field: str = "created_at") -> django_filters.Filter:
+def _date_range(label: StrOrPromise, field: str = "created_at") -> django_filters.Filter:
     return django_filters.DateFromToRangeFilter(
         field_name=field, label=label, widget=DateRangePickerWidget
     )
@@ -46,7 +51,7 @@ class InvoiceFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Invoice
-        fields = []
+        fields: list[str] = []
 
 
 class NotificationFilterSet(WagtailFilterSet):
@@ -55,7 +60,7 @@ class NotificationFilterSet(WagtailFilterSet):
 
     class Meta:
         model = SuccessNotification
-        fields = []
+        fields: list[str] = []
 
 
 class VisitFilterSet(WagtailFilterSet):
@@ -65,7 +70,7 @@ class VisitFilterSet(WagtailFilterSet):
 
     class Meta:
         model = PaymentVisit
-        fields = []
+        fields: list[str] = []
 
 
 class RejectedRequestFilterSet(WagtailFilterSet):
@@ -75,4 +80,4 @@ class RejectedRequestFilterSet(WagtailFilterSet):
 
     class Meta:
         model = RejectedRequest
-        fields = []
+        fields: list[str] = []

@@ -9,8 +9,9 @@ whatever the number of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
@@ -43,8 +44,8 @@ def today() -> date:
     return timezone.localdate()
 
 
-def _start_of(day: date):
-    return timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def daily_takings(first: date, last: date, is_test: bool = False) -> list[Day]:
@@ -89,10 +90,13 @@ def latest_notifications(limit: int = 5, is_test: bool = False) -> list[SuccessN
     return list(notifications(is_test).select_related("invoice").order_by("-created_at")[:limit])
 
 
-def invoice_totals_by_status(first: date, last: date, is_test: bool = False) -> list[dict]:
+def invoice_totals_by_status(
+    first: date, last: date, is_test: bool = False
+) -> list[dict[str, Any]]:
     """Payments (invoices) created in the range, by status: count and sum."""
-    return list(
-        Invoice.objects.filter(
+    return [
+        dict(row)
+        for row in Invoice.objects.filter(
             is_test=is_test,
             created_at__gte=_start_of(first),
             created_at__lt=_start_of(last + timedelta(1)),
@@ -100,4 +104,4 @@ def invoice_totals_by_status(first: date, last: date, is_test: bool = False) -> 
         .values("status")
         .annotate(count=Count("id"), total=Sum("amount"))
         .order_by("status")
-    )
+    ]

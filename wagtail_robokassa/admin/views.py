@@ -10,7 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +24,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.datetime import AdminDateInput
 
-from ..models import Invoice, PaymentVisit, SuccessNotification
+from ..models import Invoice, InvoiceStatus, PaymentVisit, SuccessNotification
 from ..protocol import MAX_INV_ID
 from . import stats
 from .charts import takings_chart
@@ -49,7 +49,7 @@ class Forbidden:
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().dispatch(request, *args, **kwargs)
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # a mixin
         except PermissionDenied as error:
             return permission_denied(request, error)
 
@@ -140,7 +140,7 @@ class RecordInspectView(Forbidden, InspectView):
             "<pre>{}</pre>", json.dumps(self.object.params, ensure_ascii=False, indent=2)
         )
 
-    def related_links(self) -> list[tuple[str, str, str]]:
+    def related_links(self) -> list[tuple[str, str, str | None]]:
         """``(label, text, url)`` for the related payment, notifications, visits and page that
         this user may view: a link's text shows an amount and a status."""
         obj = self.object
@@ -166,7 +166,7 @@ class RecordInspectView(Forbidden, InspectView):
             links.append((str(_("Page")), str(invoice.page), page_url))
         return links
 
-    def _may_view(self, model: type) -> bool:
+    def _may_view(self, model: type[Model]) -> bool:
         meta = model._meta
         return self.request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
 
@@ -228,7 +228,7 @@ class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
         first, last = form.period()
         test = form.is_valid() and form.cleaned_data.get("mode") == "test"
         days = stats.daily_takings(first, last, test)
-        statuses = dict(Invoice._meta.get_field("status").choices)
+        statuses = dict(InvoiceStatus.choices)
         context.update(
             form=form,
             days=days,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -11,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from ..protocol import bare_shp_name, is_shp_name
 
 #: Amount as sent to ROBOKASSA: two decimals, up to eight integer digits.
-INVOICE_AMOUNT = {"max_digits": 10, "decimal_places": 2}
+INVOICE_AMOUNT: dict[str, Any] = {"max_digits": 10, "decimal_places": 2}
 #: Amount as received from ROBOKASSA (``100.000000``): kept exactly as it came.
-RECEIVED_AMOUNT = {"max_digits": 19, "decimal_places": 8}
+RECEIVED_AMOUNT: dict[str, Any] = {"max_digits": 19, "decimal_places": 8}
 
 
 def user_parameters(params: dict[str, str]) -> dict[str, str]:

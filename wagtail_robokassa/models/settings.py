@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from ..conf import SITE_FIELDS, MerchantConfig, merged_config
 from ..fields import EncryptedSecretField
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 from ..protocol import HASH_ALGORITHMS, HOSTS, PaymentMethod, PaymentObject, Tax, TaxSystem
 
 CULTURES = [("", _("The buyer's browser language")), ("ru", _("Russian")), ("en", _("English"))]
@@ -29,7 +35,7 @@ PAYMENT_METHODS = [(method.value, method.value) for method in PaymentMethod]
 PAYMENT_OBJECTS = [(item.value, item.value) for item in PaymentObject]
 
 
-def _secret(label: str, help_text: str = "") -> EncryptedSecretField:
+def _secret(label: StrOrPromise, help_text: StrOrPromise = "") -> EncryptedSecretField:
     return EncryptedSecretField(label, blank=True, help_text=help_text)
 
 

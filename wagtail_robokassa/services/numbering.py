@@ -19,6 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from ..conf import setting
 from ..models import Invoice, SuccessNotification
 from ..protocol import MAX_INV_ID
+from .write_paths import column_of
 
 logger = logging.getLogger("wagtail_robokassa.payments")
 
@@ -67,7 +68,7 @@ def _create(fields: dict[str, Any]) -> Invoice:
 def _move_counter_to(first: int) -> None:
     """Make the database's next automatic invoice number at least ``first``."""
     table = Invoice._meta.db_table
-    column = Invoice._meta.pk.column
+    column = column_of(Invoice._meta.pk)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

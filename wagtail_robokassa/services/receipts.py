@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..conf import MerchantConfig
-from ..protocol import Receipt, ReceiptItem, TaxSystem
+from ..protocol import PaymentMethod, PaymentObject, Receipt, ReceiptItem, Tax, TaxSystem
 
 
 def receipt_for(value: Any, amount: Decimal, config: MerchantConfig) -> Receipt:
@@ -14,13 +14,17 @@ def receipt_for(value: Any, amount: Decimal, config: MerchantConfig) -> Receipt:
     line = value.get("receipt") or {}
     return Receipt(
         sno=TaxSystem(config.receipt_sno) if config.receipt_sno else None,
-        items=[
+        items=(
             ReceiptItem(
                 name=(line.get("name") or value["description"])[:128],
                 sum=amount,
-                tax=line.get("tax") or config.receipt_tax,
-                payment_method=line.get("payment_method") or config.receipt_payment_method,
-                payment_object=line.get("payment_object") or config.receipt_payment_object,
-            )
-        ],
+                tax=Tax(line.get("tax") or config.receipt_tax),
+                payment_method=PaymentMethod(
+                    line.get("payment_method") or config.receipt_payment_method
+                ),
+                payment_object=PaymentObject(
+                    line.get("payment_object") or config.receipt_payment_object
+                ),
+            ),
+        ),
     )

@@ -56,6 +56,19 @@ def fixed_config(config: MerchantConfig) -> ConfigResolver:
     return lambda inv_id: config
 
 
+def _resolver(config_for: object) -> ConfigResolver:
+    if isinstance(config_for, MerchantConfig):  # deprecated: not in the signature any more
+        warnings.warn(
+            "process_result() takes a resolver: pass fixed_config(config)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return fixed_config(config_for)
+    if not callable(config_for):
+        raise TypeError("process_result() needs a resolver: inv_id -> MerchantConfig")
+    return config_for
+
+
 class UncommittedDelivery(Exception):
     """The delivery's transaction cannot commit: a receiver left it marked for rollback (it caught
     a database error itself), aborted it, or closed the connection. ``atomic()`` would roll back
@@ -82,14 +95,7 @@ def process_result(
     The outcome carries the new notification and its invoice whether or not receivers listen;
     a repeated delivery carries neither.
     """
-    if isinstance(config_for, MerchantConfig):
-        warnings.warn(
-            "process_result() takes a resolver: pass fixed_config(config)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        config_for = fixed_config(config_for)
-    resolve = config_for
+    resolve = _resolver(config_for)
     callback = config = None
     try:
         callback = parse_or_refuse(params)

@@ -100,10 +100,18 @@ def unknown_invoice(callback: Callback) -> Refusal:
     return Refusal(RejectionReason.UNKNOWN_INVOICE, "no payment with this InvId", callback=callback)
 
 
+def column_of(field: Any) -> str:
+    """A concrete field's column (Django types it as optional: only reverse relations lack one)."""
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise TypeError(f"{field!r} has no column")
+    return column
+
+
 def _columns(model: type[Model], *names: str) -> list[str]:
     meta = model._meta
     return [
-        connection.ops.quote_name(meta.pk.column if name == "pk" else meta.get_field(name).column)
+        connection.ops.quote_name(column_of(meta.pk if name == "pk" else meta.get_field(name)))
         for name in names
     ]
 
@@ -161,13 +169,13 @@ class OneStatement(WritePath):
 def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
     """The PostgreSQL statement, and the (field name, needs adapting) of its value slots."""
     fields = _stored_fields()
-    invoice_column = SuccessNotification._meta.get_field("invoice").column
+    invoice_column = column_of(SuccessNotification._meta.get_field("invoice"))
     quote = connection.ops.quote_name
     invoice_table = _table(Invoice)
     pk, amount, is_test, login, status, paid_at, updated_at = _columns(
         Invoice, "pk", "amount", "is_test", "merchant_login", "status", "paid_at", "updated_at"
     )
-    invoice_columns = ", ".join(f"invoice.{quote(f.column)}" for f in _invoice_fields())
+    invoice_columns = ", ".join(f"invoice.{quote(column_of(f))}" for f in _invoice_fields())
     notification_pk, linked = _columns(SuccessNotification, "pk", "invoice")
     slots = tuple(
         (f.attname, isinstance(f, JSONField)) for f in fields if f.column != invoice_column
@@ -178,7 +186,7 @@ def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
             SELECT * FROM {invoice_table} WHERE {pk} = %s
         ), inserted AS (
             INSERT INTO {_table(SuccessNotification)}
-                ({", ".join(quote(f.column) for f in fields)})
+                ({", ".join(quote(column_of(f)) for f in fields)})
             SELECT {", ".join(values)} FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
             WHERE CASE WHEN invoice.{pk} IS NULL THEN %s
                        ELSE invoice.{amount} = %s AND invoice.{is_test} = %s
@@ -248,7 +256,7 @@ class Upsert(WritePath):
         params = [
             f.get_db_prep_save(f.pre_save(notification, add=True), connection) for f in fields
         ]
-        invoice_column = SuccessNotification._meta.get_field("invoice").column
+        invoice_column = column_of(SuccessNotification._meta.get_field("invoice"))
         quote = connection.ops.quote_name
         (invoice_pk,) = _columns(Invoice, "pk")
         notification_pk, linked = _columns(SuccessNotification, "pk", "invoice")
@@ -264,7 +272,7 @@ class Upsert(WritePath):
         ]
         sql = (
             f"INSERT INTO {_table(SuccessNotification)} "
-            f"({', '.join(quote(f.column) for f in fields)}) VALUES ({', '.join(values)}) "
+            f"({', '.join(quote(column_of(f)) for f in fields)}) VALUES ({', '.join(values)}) "
             f"ON CONFLICT ({', '.join(_columns(SuccessNotification, *UNIQUE_KEY))}) DO NOTHING "
             f"RETURNING {notification_pk}, {linked}"
         )

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
-from tests.callbacks.test_invariant import committed
+from tests.callbacks.test_result_url_receivers import committed
 from tests.helpers import make_invoice, result_params, second_connection
 from wagtail_robokassa.models import InvoiceStatus, RejectedRequest
 from wagtail_robokassa.signals import result_received
