@@ -6,6 +6,7 @@ One function per check, ids in order. E001 to E007 are the rules of the settings
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +39,17 @@ def _server_configured() -> bool:
     """Whether the merchant is configured in Django settings rather than in the Wagtail admin
     (whose form applies the same rules per Site)."""
     return any(name in server_values() for name in ("login", "password1", "password2"))
+
+
+def _refused_setting(
+    read: Callable[[], object], message: str, hint: str, check_id: str
+) -> list[CheckMessage]:
+    """The error of a setting that ``read`` refuses with ``TypeError`` or ``ValueError``."""
+    try:
+        read()
+    except (TypeError, ValueError) as error:
+        return [Error(message.format(error=error), hint=hint, id=check_id)]
+    return []
 
 
 @register(TAG)
@@ -76,11 +88,7 @@ def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     """E009: ``ROBOKASSA_TRUSTED_PROXIES`` parses as addresses and networks."""
     from .client import trusted_networks
 
-    try:
-        trusted_networks()
-    except (TypeError, ValueError) as error:
-        return [Error(E009.format(error=error), hint=E009_HINT, id="robokassa.E009")]
-    return []
+    return _refused_setting(trusted_networks, E009, E009_HINT, "robokassa.E009")
 
 
 @register(TAG, Tags.database)
@@ -119,11 +127,7 @@ def check_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     """E011: ``ROBOKASSA_ENCRYPTION_KEYS`` makes usable keys."""
     from .crypto import fernet
 
-    try:
-        fernet()
-    except (TypeError, ValueError) as error:
-        return [Error(E011.format(error=error), hint=E011_HINT, id="robokassa.E011")]
-    return []
+    return _refused_setting(fernet, E011, E011_HINT, "robokassa.E011")
 
 
 @register(TAG)
