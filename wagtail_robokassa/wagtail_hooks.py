@@ -1,3 +1,5 @@
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 
 from .admin.permissions import register_policies
@@ -14,12 +16,19 @@ def register_robokassa_menu():
     return RobokassaViewSetGroup()
 
 
+@hooks.register("insert_global_admin_css")
+def robokassa_admin_css() -> str:
+    return format_html(
+        '<link rel="stylesheet" href="{}">', static("wagtail_robokassa/admin/admin.css")
+    )
+
+
 @hooks.register("construct_homepage_summary_items")
-def add_payments_summary(request, items):
+def add_takings_summary(request, items):
     items.append(TakingsSummaryItem(request))
 
 
 @hooks.register("construct_homepage_panels")
-def add_payments_panel(request, panels):
+def add_takings_panel(request, panels):
     if can_view_takings(request.user):
         panels.append(TakingsPanel(request))

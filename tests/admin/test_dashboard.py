@@ -127,3 +127,13 @@ def test_a_shop_in_test_mode_sees_its_test_payments_labelled(superuser_client, s
     assert "test takings, the last 30 days" in html
     overview = superuser_client.get("/admin/robokassa_overview/", {"mode": "test"})
     assert overview.context["total"] == Decimal("990.00")
+
+
+def test_admin_pages_load_the_stylesheet_that_keeps_headings_and_urls_readable(superuser_client):
+    from django.contrib.staticfiles import finders
+
+    html = superuser_client.get("/admin/").content.decode()
+    assert "wagtail_robokassa/admin/admin.css" in html
+    css = open(finders.find("wagtail_robokassa/admin/admin.css")).read()  # noqa: SIM115
+    assert "#robokassa-takings-heading" in css
+    assert ".robokassa-cabinet code" in css

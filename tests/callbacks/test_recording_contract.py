@@ -32,7 +32,7 @@ def field_values(instance):
 def test_the_outcome_carries_what_was_committed(write_path, receiver, listening):
     seen = []
     if listening:
-        receiver(lambda sender, **kwargs: seen.append(kwargs["invoice"]))
+        receiver(lambda sender, **kwargs: seen.append((kwargs["invoice"], kwargs["notification"])))
     invoice = make_invoice("250.00")
     outcome = process_result(
         query(result_params(invoice.pk, "250.00")), fixed_config(server_config())
@@ -49,7 +49,8 @@ def test_the_outcome_carries_what_was_committed(write_path, receiver, listening)
     assert not outcome.invoice._state.adding
     assert not outcome.notification._state.adding
     if listening:
-        assert seen == [outcome.invoice]
+        assert seen == [(outcome.invoice, outcome.notification)]
+        assert seen[0][1] is outcome.notification  # the very instance receivers got
 
 
 @pytest.mark.parametrize("listening", [False, True], ids=["no-receiver", "receiver"])

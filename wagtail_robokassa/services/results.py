@@ -6,7 +6,8 @@ import logging
 import warnings
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,20 +32,33 @@ from .write_paths import write_path
 logger = logging.getLogger("wagtail_robokassa.results")
 
 
+def _no_notification() -> SuccessNotification | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ResultOutcome:
     """What to answer ROBOKASSA, and what happened."""
 
     status: int
     body: str
-    notification: SuccessNotification | None = None
     invoice: Invoice | None = None
     duplicate: bool = False
     reason: str = ""
+    # The notification is built when first asked for: the Result URL view never asks, and a
+    # model instance per delivery is measurable there.
+    build_notification: Callable[[], SuccessNotification | None] = field(
+        default=_no_notification, repr=False, compare=False
+    )
 
     @property
     def ok(self) -> bool:
         return self.status == 200
+
+    @cached_property
+    def notification(self) -> SuccessNotification | None:
+        """The new notification (None for a refusal or a repeated delivery)."""
+        return self.build_notification()
 
 
 #: Finds the configuration for a callback from its InvId (None when the request has none).
@@ -196,8 +210,9 @@ def _record(
             recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, callback, now)
             logger.info("ROBOKASSA repeated notification for InvId %s", callback.inv_id)
             return ResultOutcome(200, answer, duplicate=True)
-        notification = _instance(recorded, values, now)
+        notification = None
         if listeners:
+            notification = _instance(recorded, values, now)
             send(
                 result_received,
                 sender=notification,
@@ -208,7 +223,14 @@ def _record(
             )
             _check_committable()
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
-    return ResultOutcome(200, answer, notification=notification, invoice=recorded.invoice)
+    return ResultOutcome(
+        200,
+        answer,
+        invoice=recorded.invoice,
+        build_notification=(
+            (lambda: notification) if notification else (lambda: _instance(recorded, values, now))
+        ),
+    )
 
 
 def _check_committable() -> None:

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, JSONField, Model
@@ -363,10 +364,22 @@ PORTABLE = Portable()
 WRITE_PATHS: dict[str, WritePath] = {path.name: path for path in (ONE_STATEMENT, UPSERT, PORTABLE)}
 
 
+#: The path in force per database alias, until ``ROBOKASSA_WRITE_PATH`` changes (it is read on
+#: every delivery otherwise).
+_in_force: dict[str, WritePath] = {}
+
+
 def write_path(db: BaseDatabaseWrapper | None = None) -> WritePath:
     """The path in force for ``db`` (the default connection): ``ROBOKASSA_WRITE_PATH``, or the
     first one the database supports."""
     db = db or connection
+    path = _in_force.get(db.alias)
+    if path is None:
+        path = _in_force[db.alias] = _choose(db)
+    return path
+
+
+def _choose(db: BaseDatabaseWrapper) -> WritePath:
     name = setting("ROBOKASSA_WRITE_PATH", AUTO)
     if name == AUTO:
         return next(path for path in WRITE_PATHS.values() if path.supports(db))
@@ -382,3 +395,11 @@ def write_path(db: BaseDatabaseWrapper | None = None) -> WritePath:
 def supported_names(db: BaseDatabaseWrapper) -> list[str]:
     """``"auto"`` and the paths that ``db`` supports."""
     return [AUTO, *(name for name, path in WRITE_PATHS.items() if path.supports(db))]
+
+
+def _forget_choices(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ROBOKASSA_WRITE_PATH":
+        _in_force.clear()
+
+
+setting_changed.connect(_forget_choices, dispatch_uid="wagtail_robokassa.write_paths.reset")
