@@ -1,23 +1,32 @@
 """Result URL throughput under a real WSGI server, against two baselines measured in the same run.
 
-    python benchmarks/result_url.py [--rounds 3] [--duration 8]
+    python benchmarks/result_url.py [--scenario all|settings|panel|shop] [--rounds 3] [--duration 8]
 
 (A) wagtail-robokassa's Result URL; (B) a bare view that parses the same parameters, checks an MD5
 and does one raw INSERT (the limit of this stack); (C) the predecessor, django-robokassa3 1.4,
-unpacked from PyPI into a temporary folder and patched for Django 5. Optionally (A+inv), our view
-for deliveries whose invoices exist (one more statement: the transition to paid).
+unpacked from PyPI into a temporary folder and patched for Django 5.
+
+Scenarios (the default runs all three, each in its own server and database):
+
+- ``settings``: the merchant in Django settings (``ROBOKASSA_*``), no invoice, no receiver;
+- ``panel``: the merchant only in Settings → ROBOKASSA, no invoice, no receiver;
+- ``shop``: as ``panel``, with an ``Invoice`` for every InvId and a ``result_received`` receiver
+  that marks the shop's own order row paid. django-robokassa3 gets the same receiver on its
+  signal; the bare view does the same UPDATE in one transaction with its INSERT.
 
 All three views run behind the same middleware in one gunicorn (2 sync workers) on 127.0.0.1,
 against PostgreSQL (``DATABASE_URL``, default the local ``test`` database: the benchmark creates
 and drops its own ``robokassa_bench`` database there). ``wrk`` (Debian package ``wrk``) drives
 them with distinct pre-signed deliveries, every InvId new, alternating A B C over the rounds.
-Targets (docs/design.md §8): A/C ≥ 0.75, A/B ≥ 0.55, no errors.
+After the rounds, each view's SQL round trips per delivery are counted through Django.
+Targets (docs/design.md §8): see ``TARGETS``; no errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -37,17 +46,19 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.result_url_site.views import CREATE_TABLE  # noqa: E402
+from benchmarks.result_url_site.views import CREATE_TABLES  # noqa: E402
 
 PASSWORD2 = "bench-password-2"
 BENCH_DB = "robokassa_bench"
-VIEWS = {
-    "A": "/robokassa/result/",
-    "A+inv": "/robokassa/result/",
-    "B": "/baseline/result/",
-    "C": "/legacy/result/",
-}
+VIEWS = {"A": "/robokassa/result/", "B": "/baseline/result/", "C": "/legacy/result/"}
+SCENARIOS = ("settings", "panel", "shop")
+#: scenario → (A/C, A/B) targets
+TARGETS = {"settings": (0.85, 0.75), "panel": (0.85, 0.70), "shop": (0.85, 0.70)}
 LEGACY_PATCHES = {
+    "conf.py": [
+        ("settings.ROBOKASSA_", "settings.LEGACY_ROBOKASSA_"),
+        ("'ROBOKASSA_", "'LEGACY_ROBOKASSA_"),
+    ],
     "signals.py": [('Signal(providing_args=["InvId", "OutSum"])', "Signal()")],
     "models.py": [
         (
@@ -150,13 +161,23 @@ def run_wrk(url: str, bodies: Path, duration: int, connections: int) -> dict:
     }
 
 
-def create_invoices(bench_url: str, first: int, count: int) -> None:
+def prepare_deliveries(bench_url: str, scenario: str, first: int, count: int) -> None:
+    """In the shop scenario, an invoice of the default Site and an order row for every InvId."""
+    if scenario != "shop":
+        return
     with psycopg.connect(bench_url, autocommit=True) as connection:
         connection.execute(
             "INSERT INTO wagtail_robokassa_invoice (id, merchant_login, is_test, amount, "
-            "description, email, shp, reference, status, block_id, created_at, updated_at) "
-            "SELECT n, 'bench', false, 100.00, '', '', '{}', '', 'pending', '', now(), now() "
+            "description, email, receipt, shp, reference, status, site_id, block_id, created_at, "
+            "updated_at) "
+            "SELECT n, 'bench', false, 100.00, '', '', NULL, '{}', '', 'pending', "
+            "(SELECT id FROM wagtailcore_site WHERE is_default_site), '', now(), now() "
             "FROM generate_series(%s::int, %s::int) AS n",
+            [first, first + count - 1],
+        )
+        connection.execute(
+            "INSERT INTO bench_shop_order (id, paid) "
+            "SELECT n, false FROM generate_series(%s::int, %s::int) AS n",
             [first, first + count - 1],
         )
 
@@ -173,97 +194,121 @@ def count_rows(bench_url: str) -> dict:
         counts["paid"] = connection.execute(
             "SELECT count(*) FROM wagtail_robokassa_invoice WHERE status = 'paid'"
         ).fetchone()[0]
+        counts["orders paid"] = connection.execute(
+            "SELECT count(*) FROM bench_shop_order WHERE paid"
+        ).fetchone()[0]
     return counts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=8, help="seconds per run")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--bodies", type=int, default=40_000, help="pre-signed bodies per run")
-    parser.add_argument("--no-invoices", action="store_true", help="skip the A+inv runs")
-    parser.add_argument(
-        "--receiver", action="store_true", help="connect a result_received receiver (as shops do)"
-    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     admin_url, bench_url = database_urls(
         os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
     )
-    views = [v for v in VIEWS if not (args.no_invoices and v == "A+inv")]
+    scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
     with tempfile.TemporaryDirectory(prefix="robokassa-bench-") as tmp:
         folder = Path(tmp)
         legacy = legacy_app(folder)
-        recreate_database(admin_url)
-        env = {
-            **os.environ,
-            "DATABASE_URL": bench_url,
-            "DJANGO_SETTINGS_MODULE": "benchmarks.result_url_site.settings",
-            "BENCH_LEGACY_APP": "1",
-            **({"BENCH_RECEIVER": "1"} if args.receiver else {}),
-            "PYTHONPATH": os.pathsep.join([str(legacy), str(ROOT)]),
-        }
-        subprocess.run([sys.executable, "-m", "django", "migrate", "--noinput", "-v0"],
-                       env=env, cwd=ROOT, check=True)  # fmt: skip
-        with psycopg.connect(bench_url, autocommit=True) as connection:
-            connection.execute(CREATE_TABLE)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "benchmarks.result_url_site.wsgi:application",
-             "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-            env=env, cwd=ROOT,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_serving(base + VIEWS["B"], server)
-            results: dict[str, list[dict]] = {view: [] for view in views}
-            next_inv_id = 1
-            for round_number in range(args.rounds + 1):  # round 0 warms up and is discarded
-                for view in views:
-                    bodies = folder / f"bodies-{view}-{round_number}.txt"
-                    ids = range(next_inv_id, next_inv_id + args.bodies)
-                    next_inv_id += args.bodies
-                    bodies.write_text("\n".join(delivery(i) for i in ids) + "\n")
-                    if view == "A+inv":
-                        create_invoices(bench_url, ids.start, args.bodies)
-                    duration = 2 if round_number == 0 else args.duration
-                    result = run_wrk(base + VIEWS[view], bodies, duration, args.connections)
-                    if round_number:
-                        results[view].append(result)
-                        print(
-                            f"round {round_number} {view:6} {result['rps']:8.1f} req/s, "
-                            f"non-2xx {result['non_2xx']}, errors {result['socket_errors']}",
-                            flush=True,
-                        )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        report(results, count_rows(bench_url))
+        reports = []
+        for scenario in scenarios:
+            print(f"\n== scenario {scenario}", flush=True)
+            reports.append(run_scenario(scenario, args, folder, legacy, admin_url, bench_url))
         with psycopg.connect(admin_url, autocommit=True) as connection:
             connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    print("\nscenario   A/C (target)    A/B (target)    round trips A / B / C   errors")
+    for line in reports:
+        print(line)
 
 
-def report(results: dict[str, list[dict]], rows: dict) -> None:
-    print("\nmedian requests/s:")
-    for view, runs in results.items():
-        print(f"  {view:6} {statistics.median(r['rps'] for r in runs):8.1f}")
+def run_scenario(
+    scenario: str, args: argparse.Namespace, folder: Path, legacy: Path, admin_url: str,
+    bench_url: str,
+) -> str:  # fmt: skip
+    recreate_database(admin_url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.result_url_site.settings",
+        "BENCH_LEGACY_APP": "1",
+        "BENCH_SCENARIO": scenario,
+        "PYTHONPATH": os.pathsep.join([str(legacy), str(ROOT)]),
+    }
 
+    def django_command(*command: str) -> str:
+        done = subprocess.run([sys.executable, *command], env=env, cwd=ROOT,
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode:
+            raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+        return done.stdout
+
+    django_command("-m", "django", "migrate", "--noinput", "-v0")
+    with psycopg.connect(bench_url, autocommit=True) as connection:
+        for statement in CREATE_TABLES:
+            connection.execute(statement)
+    django_command("-m", "benchmarks.result_url_site.scenario", "configure")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "benchmarks.result_url_site.wsgi:application",
+         "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    results: dict[str, list[dict]] = {view: [] for view in VIEWS}
+    next_inv_id = 1
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_serving(base + VIEWS["B"], server)
+        for round_number in range(args.rounds + 1):  # round 0 warms up and is discarded
+            for view in VIEWS:
+                bodies = folder / f"bodies-{scenario}-{view}-{round_number}.txt"
+                ids = range(next_inv_id, next_inv_id + args.bodies)
+                next_inv_id += args.bodies
+                bodies.write_text("\n".join(delivery(i) for i in ids) + "\n")
+                prepare_deliveries(bench_url, scenario, ids.start, args.bodies)
+                duration = 2 if round_number == 0 else args.duration
+                result = run_wrk(base + VIEWS[view], bodies, duration, args.connections)
+                if round_number:
+                    results[view].append(result)
+                    print(
+                        f"round {round_number} {view} {result['rps']:8.1f} req/s, "
+                        f"non-2xx {result['non_2xx']}, errors {result['socket_errors']}",
+                        flush=True,
+                    )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    rows = count_rows(bench_url)
+    trips = json.loads(django_command(
+        "-m", "benchmarks.result_url_site.scenario", "round-trips", str(next_inv_id),
+        json.dumps(VIEWS),
+    ))  # fmt: skip
+    return report(scenario, results, rows, trips)
+
+
+def report(scenario: str, results: dict[str, list[dict]], rows: dict, trips: dict) -> str:
     def ratio(a: str, b: str) -> float:
         return statistics.median(
             x["rps"] / y["rps"] for x, y in zip(results[a], results[b], strict=True)
         )
 
-    print(f"median ratio A/B = {ratio('A', 'B'):.3f}  (target >= 0.55)")
-    print(f"median ratio A/C = {ratio('A', 'C'):.3f}  (target >= 0.75)")
-    if "A+inv" in results:
-        print(f"median ratio (A+inv)/B = {ratio('A+inv', 'B'):.3f}, "
-              f"(A+inv)/C = {ratio('A+inv', 'C'):.3f}")  # fmt: skip
+    medians = {view: statistics.median(r["rps"] for r in runs) for view, runs in results.items()}
+    print("median requests/s: " + ", ".join(f"{v} {rps:.1f}" for v, rps in medians.items()))
+    print(f"rows written: ours {rows['A']} (invoices paid {rows['paid']}), baseline {rows['B']}, "
+          f"django-robokassa3 {rows['C']}; shop orders paid {rows['orders paid']}")  # fmt: skip
     failures = sum(r["non_2xx"] + r["socket_errors"] for runs in results.values() for r in runs)
-    print(f"non-2xx responses and socket errors: {failures}")
-    print(f"rows written: ours {rows['A']} (invoices paid {rows['paid']}), "
-          f"baseline {rows['B']}, django-robokassa3 {rows['C']}")  # fmt: skip
+    to_peer, to_bare = TARGETS[scenario]
+    return (
+        f"{scenario:9}  {ratio('A', 'C'):.3f} (>= {to_peer})  {ratio('A', 'B'):.3f} (>= {to_bare})"
+        f"  {trips['A']:.1f} / {trips['B']:.1f} / {trips['C']:.1f}"
+        f"{'':14}{failures}"
+    )
 
 
 if __name__ == "__main__":

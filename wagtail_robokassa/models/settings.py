@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
@@ -33,6 +36,14 @@ TAX_SYSTEMS = [("", _("As set in the ROBOKASSA cabinet"))] + [
 TAXES = [(tax.value, tax.value) for tax in Tax]
 PAYMENT_METHODS = [(method.value, method.value) for method in PaymentMethod]
 PAYMENT_OBJECTS = [(item.value, item.value) for item in PaymentObject]
+
+
+class RevisedQuerySet(models.QuerySet):
+    """Every bulk update gives the rows a new revision, as ``save()`` does."""
+
+    def update(self, **kwargs: Any) -> int:
+        kwargs.setdefault("revision", uuid.uuid4())
+        return super().update(**kwargs)
 
 
 def _secret(label: StrOrPromise, help_text: StrOrPromise = "") -> EncryptedSecretField:
@@ -102,9 +113,21 @@ class RobokassaSettings(BaseSiteSetting):
         default=PaymentObject.COMMODITY.value,
     )
 
+    #: New on every write (``save()``, fixtures, bulk updates): callbacks verified with a copy of
+    #: the configuration kept in the process record a payment only while the row still has the
+    #: revision the copy was read with (see ``services.config``).
+    revision = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    objects = RevisedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "ROBOKASSA"
         verbose_name_plural = "ROBOKASSA"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("update_fields") is not None:  # the new revision is written with them
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+        super().save(*args, **kwargs)
 
     def config(self) -> MerchantConfig:
         """This Site's configuration in force: these values, under Django settings."""
@@ -114,3 +137,8 @@ class RobokassaSettings(BaseSiteSetting):
 
     def __str__(self) -> str:
         return f"ROBOKASSA ({self.site})"
+
+
+@receiver(pre_save, sender=RobokassaSettings, dispatch_uid="wagtail_robokassa.settings.revise")
+def _revise(sender: type[RobokassaSettings], instance: RobokassaSettings, **kwargs: Any) -> None:
+    instance.revision = uuid.uuid4()

@@ -10,6 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 
 from ..models import Invoice, RejectionReason, SuccessNotification
 from ..protocol import Callback
+from .config import ConfigGuard
 from .verification import Refusal
 from .write_paths import Recorded, WritePath, write_path
 
@@ -23,11 +24,12 @@ def record_payment(
     now: datetime,
     require_invoice: bool,
     path: WritePath | None = None,
+    guard: ConfigGuard | None = None,
 ) -> Recorded:
     """Record a verified notification once and mark its invoice paid, by ``path`` (default: the
     one in force); see ``WritePath.record``."""
     path = path or write_path()
-    return path.record(values, callback, now=now, require_invoice=require_invoice)
+    return path.record(values, callback, now=now, require_invoice=require_invoice, guard=guard)
 
 
 def count_repeat_delivery(key: dict[str, Any], callback: Callback, now: datetime) -> None:

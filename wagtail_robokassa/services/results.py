@@ -26,8 +26,9 @@ from ..signals import result_received, send
 from . import recording
 from .rejections import record_rejection
 from .storable import storable, storable_params
+from .config import CallbackConfigs, Resolution
 from .verification import Refusal, parse_or_refuse, require_result_signature
-from .write_paths import write_path
+from .write_paths import WritePath, write_path
 
 logger = logging.getLogger("wagtail_robokassa.results")
 
@@ -113,9 +114,25 @@ def process_result(
     callback = config = None
     try:
         callback = parse_or_refuse(params)
-        config = resolve(callback.inv_id)
-        require_result_signature(callback, config)
-        return _record(callback, config, client_ip=client_ip, request=request)
+        path = write_path()
+        resolution = _resolution(resolve, callback.inv_id, path, kept=True)
+        for _attempt in range(_ATTEMPTS):
+            config = resolution.config
+            try:
+                require_result_signature(callback, config)
+            except Refusal:
+                if not resolution.kept:
+                    raise
+            else:
+                outcome = _record(
+                    callback, resolution, path, client_ip=client_ip, request=request
+                )
+                if outcome is not None:
+                    return outcome
+            # The process's copy did not verify, or the settings changed before the write:
+            # read them again and verify with what is stored now.
+            resolution = _resolution(resolve, callback.inv_id, path, kept=False)
+        raise UncommittedDelivery("the shop's settings kept changing while this was verified")
     except Refusal as refusal:
         failure = refusal
     except Exception as error:
@@ -130,6 +147,21 @@ def process_result(
             logger.exception("ROBOKASSA configuration could not be read")
             config = MerchantConfig()
     return _refusal_outcome(failure, params, config, client_ip, method)
+
+
+#: Verifications per delivery: the process's copy, then the stored settings, then again if they
+#: changed before the write.
+_ATTEMPTS = 4
+
+
+def _resolution(
+    resolve: ConfigResolver, inv_id: int | None, path: WritePath, *, kept: bool
+) -> Resolution:
+    """The configuration to verify with; the process's guarded copy when the write can check
+    its guard (``CallbackConfigs`` only: another resolver's answer is taken as it is)."""
+    if isinstance(resolve, CallbackConfigs):
+        return resolve.resolve(inv_id, kept=kept, guarded=path.checks_guards)
+    return Resolution(resolve(inv_id))
 
 
 def _refusal_outcome(
@@ -185,14 +217,17 @@ def _instance(
 
 def _record(
     callback: Callback,
-    config: MerchantConfig,
+    resolution: Resolution,
+    path: WritePath,
     *,
     client_ip: str | None,
     request: HttpRequest | None,
-) -> ResultOutcome:
+) -> ResultOutcome | None:
+    """Record the verified ``callback``; None when its configuration's guard failed (nothing
+    was written)."""
+    config = resolution.config
     answer = f"OK{callback.inv_id}"
     now = timezone.now()
-    path = write_path()
     listeners = result_received.has_listeners()
     # Receivers share the transaction, so that one that raises rolls the delivery back.
     atomic = transaction.atomic() if listeners or path.needs_transaction else nullcontext()
@@ -204,7 +239,10 @@ def _record(
             now=now,
             require_invoice=setting("ROBOKASSA_REQUIRE_INVOICE", False),
             path=path,
+            guard=resolution.guard,
         )
+        if recorded.stale:
+            return None
         if recorded.duplicate:
             key = {"merchant_login": config.login, "is_test": callback.is_test}
             recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, callback, now)

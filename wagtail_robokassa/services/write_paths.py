@@ -31,8 +31,16 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, JSONField, Model
 
 from ..conf import setting
-from ..models import Invoice, InvoiceStatus, RejectionReason, SuccessNotification
+from ..models import (
+    Invoice,
+    InvoiceStatus,
+    RejectionReason,
+    RobokassaSettings,
+    SuccessNotification,
+)
 from ..protocol import Callback
+from . import prepared
+from .config import ConfigGuard, sites_fingerprint_sql
 from .verification import Refusal
 
 UNIQUE_KEY = ("merchant_login", "is_test", "inv_id")
@@ -42,10 +50,12 @@ AUTO = "auto"
 @dataclass(frozen=True)
 class Recorded:
     """The outcome of a write: the new notification's id (None for a repeat) and, for a new
-    notification of a known payment, that invoice as it is now."""
+    notification of a known payment, that invoice as it is now. ``stale``: nothing was written,
+    because the configuration's guard no longer holds."""
 
     notification_id: int | None
     invoice: Invoice | None = None
+    stale: bool = False
 
     @property
     def duplicate(self) -> bool:
@@ -59,16 +69,26 @@ class WritePath:
     name = ""
     #: Whether the write needs the caller's transaction (else it is atomic by itself).
     needs_transaction = True
+    #: Whether the write checks a ``ConfigGuard`` (so that a kept configuration may be used).
+    checks_guards = False
 
     def supports(self, db: BaseDatabaseWrapper) -> bool:
         raise NotImplementedError
 
     def record(
-        self, values: dict[str, Any], callback: Callback, *, now: datetime, require_invoice: bool
+        self,
+        values: dict[str, Any],
+        callback: Callback,
+        *,
+        now: datetime,
+        require_invoice: bool,
+        guard: ConfigGuard | None = None,
     ) -> Recorded:
         """Record a verified notification once and mark its invoice paid; raise ``Refusal`` for
         an invoice whose merchant, amount or mode differs (or a missing one when invoices are
         required). ``values`` are the notification's fields but its invoice, times and counters.
+        With a ``guard`` (only where ``checks_guards``), write nothing and return a ``stale``
+        record unless it holds.
         """
         raise NotImplementedError
 
@@ -128,33 +148,45 @@ def _table(model: type[Model]) -> str:
 class OneStatement(WritePath):
     name = "one_statement"
     needs_transaction = False
+    checks_guards = True
 
     def supports(self, db: BaseDatabaseWrapper) -> bool:
         return db.vendor == "postgresql"
 
     def record(
-        self, values: dict[str, Any], callback: Callback, *, now: datetime, require_invoice: bool
+        self,
+        values: dict[str, Any],
+        callback: Callback,
+        *,
+        now: datetime,
+        require_invoice: bool,
+        guard: ConfigGuard | None = None,
     ) -> Recorded:
-        sql, slots = _one_statement_sql()
+        sql, slots = _one_statement_sql(guarded=guard is not None)
         row = {"created_at": now, "deliveries": 1, "last_delivery_at": None, **values}
         adapt_json = connection.ops.adapt_json_value
         params = [adapt_json(row[name], None) if is_json else row[name] for name, is_json in slots]
+        guard_params = [] if guard is None else [
+            guard.request_site_id, guard.sites, guard.settings_id, guard.revision
+        ]  # fmt: skip
         paid = InvoiceStatus.PAID.value
         login = values["merchant_login"]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                [
-                    callback.inv_id,
-                    *params,
-                    not require_invoice,
-                    callback.out_sum,
-                    callback.is_test,
-                    login,
-                    *(paid, now, now, paid),
-                ],
-            )
-            new_id, paid_now, *invoice_row = cursor.fetchone()
+        new_id, paid_now, current, *invoice_row = prepared.fetch_one(
+            connection,
+            sql,
+            [
+                callback.inv_id,
+                *guard_params,
+                *params,
+                not require_invoice,
+                callback.out_sum,
+                callback.is_test,
+                login,
+                *(paid, now, now, paid),
+            ],
+        )
+        if not current:
+            return Recorded(None, stale=True)
         invoice = _invoice_from_row(invoice_row)
         if new_id is None:
             check_invoice(invoice, callback, login)
@@ -166,30 +198,61 @@ class OneStatement(WritePath):
         return Recorded(new_id, invoice)
 
 
+def _unchecked(path: WritePath, guard: ConfigGuard | None) -> None:
+    if guard is not None:
+        raise ValueError(f"the {path.name} write path does not check configuration guards")
+
+
 @functools.cache
-def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
-    """The PostgreSQL statement, and the (field name, needs adapting) of its value slots."""
+def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], ...]]:
+    """The PostgreSQL statement, and the (field name, needs adapting) of its value slots.
+
+    Guarded, it first finds the settings row that applies to the invoice (``ConfigGuard``) and
+    writes only when that row and the Sites are as the guard says; its third column says so.
+    Every value slot is cast to its column's type, so that the statement can be prepared.
+    """
     fields = _stored_fields()
     invoice_column = column_of(SuccessNotification._meta.get_field("invoice"))
     quote = connection.ops.quote_name
     invoice_table = _table(Invoice)
-    pk, amount, is_test, login, status, paid_at, updated_at = _columns(
-        Invoice, "pk", "amount", "is_test", "merchant_login", "status", "paid_at", "updated_at"
-    )
+    pk, amount, is_test, login, status, paid_at, updated_at, site = _columns(
+        Invoice, "pk", "amount", "is_test", "merchant_login", "status", "paid_at", "updated_at",
+        "site",
+    )  # fmt: skip
     invoice_columns = ", ".join(f"invoice.{quote(column_of(f))}" for f in _invoice_fields())
     notification_pk, linked = _columns(SuccessNotification, "pk", "invoice")
     slots = tuple(
         (f.attname, isinstance(f, JSONField)) for f in fields if f.column != invoice_column
     )
-    values = ["invoice." + pk if f.column == invoice_column else "%s" for f in fields]
+    values = [
+        "invoice." + pk if f.column == invoice_column else f"CAST(%s AS {f.db_type(connection)})"
+        for f in fields
+    ]
+    current = "TRUE"
+    guard = ""
+    if guarded:
+        settings_pk, settings_site, revision = _columns(
+            RobokassaSettings, "pk", "site", "revision"
+        )
+        current = "(SELECT ok FROM guard_holds)"
+        guard = f"""
+        applies AS (
+            SELECT {settings_pk} AS id, {revision} AS revision FROM {_table(RobokassaSettings)}
+            WHERE {settings_site} = (SELECT {site} FROM invoice) OR {settings_site} = %s
+            ORDER BY ({settings_site} = (SELECT {site} FROM invoice)) IS TRUE DESC LIMIT 1
+        ), guard_holds AS (
+            SELECT ({sites_fingerprint_sql()}) = %s
+                   AND (SELECT id FROM applies) IS NOT DISTINCT FROM %s
+                   AND (SELECT revision FROM applies) IS NOT DISTINCT FROM %s AS ok
+        ),"""
     sql = f"""
         WITH invoice AS (
             SELECT * FROM {invoice_table} WHERE {pk} = %s
-        ), inserted AS (
+        ),{guard} inserted AS (
             INSERT INTO {_table(SuccessNotification)}
                 ({", ".join(quote(column_of(f)) for f in fields)})
             SELECT {", ".join(values)} FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
-            WHERE CASE WHEN invoice.{pk} IS NULL THEN %s
+            WHERE {current} AND CASE WHEN invoice.{pk} IS NULL THEN %s
                        ELSE invoice.{amount} = %s AND invoice.{is_test} = %s
                             AND invoice.{login} = %s END
             ON CONFLICT ({", ".join(_columns(SuccessNotification, *UNIQUE_KEY))}) DO NOTHING
@@ -199,7 +262,7 @@ def _one_statement_sql() -> tuple[str, tuple[tuple[str, bool], ...]]:
             WHERE {pk} = (SELECT {linked} FROM inserted) AND {status} <> %s
             RETURNING {pk}
         )
-        SELECT (SELECT {notification_pk} FROM inserted), EXISTS (SELECT 1 FROM paid),
+        SELECT (SELECT {notification_pk} FROM inserted), EXISTS (SELECT 1 FROM paid), {current},
                {invoice_columns}
         FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
     """
@@ -246,8 +309,15 @@ class Upsert(WritePath):
         return db.vendor in ("sqlite", "postgresql") and db.features.can_return_columns_from_insert
 
     def record(
-        self, values: dict[str, Any], callback: Callback, *, now: datetime, require_invoice: bool
+        self,
+        values: dict[str, Any],
+        callback: Callback,
+        *,
+        now: datetime,
+        require_invoice: bool,
+        guard: ConfigGuard | None = None,
     ) -> Recorded:
+        _unchecked(self, guard)
         notification = SuccessNotification(**values, created_at=now)
         new_id, invoice_id = self._insert(notification)
         return _finish(new_id, invoice_id, callback, values, now, require_invoice, self._mark_paid)
@@ -302,8 +372,15 @@ class Portable(WritePath):
         return True
 
     def record(
-        self, values: dict[str, Any], callback: Callback, *, now: datetime, require_invoice: bool
+        self,
+        values: dict[str, Any],
+        callback: Callback,
+        *,
+        now: datetime,
+        require_invoice: bool,
+        guard: ConfigGuard | None = None,
     ) -> Recorded:
+        _unchecked(self, guard)
         notification = SuccessNotification(**values, created_at=now)
         if Invoice.objects.filter(pk=notification.inv_id).exists():
             notification.invoice_id = notification.inv_id
