@@ -116,9 +116,14 @@ def default_site(django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and site-root paths live in the cache: no test sees another's."""
+    """Rate limits and site-root paths live in the cache, shop configurations in the process:
+    no test sees another's."""
     from django.core.cache import cache
 
+    from wagtail_robokassa.services.config import forget_kept_configs
+
     cache.clear()
+    forget_kept_configs()
     yield
     cache.clear()
+    forget_kept_configs()

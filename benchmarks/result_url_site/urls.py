@@ -13,7 +13,7 @@ urlpatterns = [
 ]
 
 
-def mark_order_paid(sender, InvId, **kwargs):  # noqa: N803 - django-robokassa's argument name
+def mark_order_paid(sender, InvId, **kwargs):
     """A shop's receiver: its own order row becomes paid (the same for every view)."""
     with connection.cursor() as cursor:
         cursor.execute("UPDATE bench_shop_order SET paid = true WHERE id = %s", [InvId])

@@ -127,7 +127,8 @@ class CallbackConfigs:
         return self._read(inv_id, guarded=guarded)
 
     def _host(self) -> tuple[str, str]:
-        return self.request._get_raw_host(), self.request.get_port()
+        # As Wagtail matches Sites: the raw host, before ALLOWED_HOSTS (checked elsewhere).
+        return self.request._get_raw_host(), self.request.get_port()  # type: ignore[attr-defined]
 
     def _kept_copy(self) -> Resolution | None:
         site = _sites_by_host.get(self._host())
@@ -180,12 +181,14 @@ def sites_fingerprint() -> str:
 
 
 def sites_fingerprint_sql() -> str:
+    from .write_paths import column_of
+
     quote = connection.ops.quote_name
     meta = Site._meta
     return SITES_FINGERPRINT_SQL.format(
         table=quote(meta.db_table),
         **{
-            key: quote(meta.get_field(name).column)  # type: ignore[union-attr]
+            key: quote(column_of(meta.get_field(name)))
             for key, name in [
                 ("id", "id"),
                 ("hostname", "hostname"),

@@ -24,9 +24,9 @@ from ..models import (
 from ..protocol import Callback
 from ..signals import result_received, send
 from . import recording
+from .config import CallbackConfigs, Resolution
 from .rejections import record_rejection
 from .storable import storable, storable_params
-from .config import CallbackConfigs, Resolution
 from .verification import Refusal, parse_or_refuse, require_result_signature
 from .write_paths import WritePath, write_path
 
@@ -124,9 +124,7 @@ def process_result(
                 if not resolution.kept:
                     raise
             else:
-                outcome = _record(
-                    callback, resolution, path, client_ip=client_ip, request=request
-                )
+                outcome = _record(callback, resolution, path, client_ip=client_ip, request=request)
                 if outcome is not None:
                     return outcome
             # The process's copy did not verify, or the settings changed before the write:

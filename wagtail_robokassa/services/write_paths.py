@@ -231,9 +231,7 @@ def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], .
     current = "TRUE"
     guard = ""
     if guarded:
-        settings_pk, settings_site, revision = _columns(
-            RobokassaSettings, "pk", "site", "revision"
-        )
+        settings_pk, settings_site, revision = _columns(RobokassaSettings, "pk", "site", "revision")
         current = "(SELECT ok FROM guard_holds)"
         guard = f"""
         applies AS (
