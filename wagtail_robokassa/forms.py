@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from .conf import MerchantConfig, server_config
 from .models import RejectionReason
 from .protocol import SHP_PREFIX, Callback, Receipt, payment_params, payment_url
+from .services.config import CallbackConfigs
 from .services.verification import (
     Refusal,
     parse_or_refuse,
     parse_verified_result,
-    parse_verified_success,
+    require_success_signature,
 )
 from .services.visits import has_matching_notification
 
@@ -103,16 +104,38 @@ class RobokassaForm(forms.Form):
 
 
 class _CallbackForm(forms.Form):
-    """Validates a request from ROBOKASSA through the protocol core."""
+    """Validates a request from ROBOKASSA through the protocol core.
+
+    ``config`` is the shop's configuration; or ``config_for``, a ``services.config``
+    ``CallbackConfigs`` that finds it from the request's InvId (``config`` then holds the one
+    used, once the form is validated).
+    """
 
     OutSum = forms.CharField(required=False)
     InvId = forms.CharField(required=False)
 
-    def __init__(self, *args: Any, config: MerchantConfig | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        config: MerchantConfig | None = None,
+        config_for: CallbackConfigs | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.config = config or server_config()
+        self.config_for = config_for
         self.callback: Callback | None = None
         self.refusal: Refusal | None = None
+
+    def parse(self, *, signed: bool = True) -> Callback:
+        """The parsed request; with ``config_for``, a malformed one still finds the request's
+        shop (its passwords are redacted from what is stored)."""
+        try:
+            return parse_or_refuse(self.data, signed=signed)
+        except Refusal:
+            if self.config_for is not None:
+                self.config = self.config_for(None)
+            raise
 
     def verify(self) -> Callback:
         raise NotImplementedError
@@ -168,13 +191,22 @@ class SuccessRedirectForm(_CallbackForm):
     Culture = forms.CharField(required=False)
 
     def verify(self) -> Callback:
-        callback = parse_verified_success(self.data, self.config)
-        if self.config.strict_check and not has_matching_notification(callback, self.config):
-            raise Refusal(
-                RejectionReason.NOT_NOTIFIED,
-                "ROBOKASSA has not confirmed this payment on the Result URL",
-                callback=callback,
-            )
+        callback = self.parse()
+
+        def check(config: MerchantConfig) -> None:
+            self.config = config
+            require_success_signature(callback, config)
+            if config.strict_check and not has_matching_notification(callback, config):
+                raise Refusal(
+                    RejectionReason.NOT_NOTIFIED,
+                    "ROBOKASSA has not confirmed this payment on the Result URL",
+                    callback=callback,
+                )
+
+        if self.config_for is None:
+            check(self.config)
+        else:
+            self.config_for.verified(callback.inv_id, check)
         return callback
 
 
@@ -184,4 +216,7 @@ class FailRedirectForm(_CallbackForm):
     Culture = forms.CharField(required=False)
 
     def verify(self) -> Callback:
-        return parse_or_refuse(self.data, signed=False)
+        callback = self.parse(signed=False)
+        if self.config_for is not None:  # shown only: the stored settings, no guard needed
+            self.config = self.config_for(callback.inv_id)
+        return callback

@@ -19,9 +19,8 @@ from .conf import MerchantConfig, server_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
 from .page_blocks import thank_you_text
-from .protocol import MalformedCallback, parse_callback
 from .services import process_result, record_rejection, record_visit
-from .services.config import callback_config_resolver, config_for_callback
+from .services.config import CallbackConfigs
 
 DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
 logger = logging.getLogger("wagtail_robokassa.views")
@@ -47,7 +46,7 @@ def result(request: HttpRequest) -> HttpResponse:
         return params
     outcome = process_result(
         params,
-        callback_config_resolver(request),
+        CallbackConfigs(request),
         client_ip=client_ip(request),
         request=request,
         method=request.method or "",
@@ -113,23 +112,15 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
     return render_page(request, f"wagtail_robokassa/{kind}.html", context)
 
 
-def _inv_id(params: QueryDict) -> int | None:
-    try:
-        return parse_callback(params, signed=False).inv_id
-    except MalformedCallback:
-        return None
-
-
 def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpResponse:
     params = _params(request, server_config())
     if isinstance(params, HttpResponse):
         return params
     try:
-        config = config_for_callback(request, _inv_id(params))
-        form = form_class(params, config=config)
+        form = form_class(params, config_for=CallbackConfigs(request))
         if not form.is_valid():
-            return _refusal_page(request, form, kind, config)
-        return _visit(request, form, config, kind)
+            return _refusal_page(request, form, kind, form.config)
+        return _visit(request, form, form.config, kind)
     except Exception:  # the database, most likely: a page that says so, never a bare 500
         logger.exception("ROBOKASSA %s page failed", kind)
         context = {"site_failure": True, "InvId": None}

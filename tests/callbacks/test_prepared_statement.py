@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 @pytest.fixture(autouse=True)
-def one_statement(settings):
+def one_statement(settings, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)  # connections persist
     settings.ROBOKASSA_WRITE_PATH = "one_statement"
     settings.ROBOKASSA_TEST_MODE = False  # Django settings configure every callback field:
     settings.ROBOKASSA_HASH_ALGORITHM = "md5"  # the write is the only statement
@@ -30,7 +31,9 @@ def deliver(client, inv_id):
 
 
 def statements(queries):
-    return [q["sql"].split(None, 1)[0].upper() for q in queries]
+    """The statements' verbs, without the savepoint a test's own transaction puts around PREPARE."""
+    verbs = [q["sql"].split(None, 1)[0].upper() for q in queries]
+    return [verb for verb in verbs if verb not in ("SAVEPOINT", "RELEASE", "ROLLBACK")]
 
 
 def test_the_statement_is_prepared_once_per_connection(client):
@@ -66,6 +69,27 @@ def test_inside_a_transaction_a_lost_statement_is_retried_by_robokassa(client, r
     assert not SuccessNotification.objects.filter(inv_id=2).exists()
     assert deliver(client, 2).content == b"OK2"  # ROBOKASSA's retry, unprepared
     assert SuccessNotification.objects.get(inv_id=2).deliveries == 1
+
+
+def test_a_connection_per_request_is_not_worth_preparing(client, monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver(client, 1).content == b"OK1"
+    assert statements(queries) == ["WITH"]
+
+
+def test_a_pooled_connection_met_again_is_not_prepared_again(client):
+    """Django's pool hands out connections it had before: a PREPARE there would fail."""
+    assert deliver(client, 1).content == b"OK1"
+    raw = connection.connection
+    prepared._prepared.pop(raw)  # as if the pool had given us another connection meanwhile...
+    prepared._prepared[raw] = set()  # ...that does not know the statement: it is prepared
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver(client, 2).content == b"OK2"
+    assert statements(queries) == ["PREPARE", "EXECUTE"]
+    with CaptureQueriesContext(connection) as queries:
+        assert deliver(client, 3).content == b"OK3"
+    assert statements(queries) == ["EXECUTE"]
 
 
 def test_preparing_can_be_turned_off(client, settings):

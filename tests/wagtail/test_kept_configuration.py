@@ -11,13 +11,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page, Site
 
-from tests.helpers import forget_settings, result_params
+from tests.helpers import forget_settings, result_params, success_params
 from wagtail_robokassa.models import Invoice, RobokassaSettings, SuccessNotification
 from wagtail_robokassa.services import config as configs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 OLD, NEW = "old-password-2", "new-password-2"
+P1 = "password-1"
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def panel_shop(admin_configured, settings):
     configs.forget_kept_configs()
     site = Site.objects.get(is_default_site=True)
     return RobokassaSettings.objects.create(
-        site=site, login="panel-shop", password2=OLD, test_password2="test-2"
+        site=site, login="panel-shop", password1=P1, password2=OLD, test_password2="test-2"
     )
 
 
@@ -103,7 +104,7 @@ def test_a_copy_signed_by_the_old_password_is_refused_even_when_the_copy_verifie
     assert configs._configs_by_site[panel_shop.site_id] == kept  # nothing told this process
     with CaptureQueriesContext(connection) as queries:
         assert deliver(client, 2, password=OLD).status_code == 400
-    assert any("PREPARE" in q["sql"] or "EXECUTE" in q["sql"] for q in queries)
+    assert any("guard_holds" in q["sql"] or "EXECUTE" in q["sql"] for q in queries)
     assert not SuccessNotification.objects.filter(inv_id=2).exists()
 
 
@@ -128,6 +129,32 @@ def test_an_invoice_of_another_site_is_verified_with_that_sites_settings(client,
     assert deliver(client, invoice.pk, password="other-2").content == f"OK{invoice.pk}".encode()
     invoice.refresh_from_db()
     assert invoice.status == "paid"
+
+
+def visit_success(client, inv_id, password):
+    return client.get("/robokassa/success/", success_params(inv_id, password=password))
+
+
+def test_the_success_url_confirms_a_kept_copy_before_trusting_it(client, panel_shop, success_log):
+    warm(client)
+    assert visit_success(client, 1, P1).status_code == 200  # the copy is kept from here on
+    RobokassaSettings.objects.filter(pk=panel_shop.pk).update(password1="rotated-1")
+    assert visit_success(client, 1, P1).status_code == 400
+    assert len(success_log) == 1
+    warm(client, 2)
+    assert visit_success(client, 2, "rotated-1").status_code == 200
+    assert len(success_log) == 2
+
+
+def test_a_kept_success_costs_one_query_for_its_configuration(client, panel_shop):
+    warm(client)
+    visit_success(client, 1, P1)
+    warm(client, 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert visit_success(client, 2, P1).status_code == 200
+    configuration = [q["sql"] for q in queries if "robokassasettings" in q["sql"]]
+    assert len(configuration) == 1, configuration  # the guard, not the three lookups
+    assert "guard_holds" in configuration[0]
 
 
 def test_every_write_changes_the_revision(panel_shop):

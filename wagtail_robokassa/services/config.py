@@ -13,7 +13,6 @@ current. A stale copy, or one that does not verify, is read again from the datab
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -26,6 +25,8 @@ from wagtail.models import Site
 
 from ..conf import MerchantConfig, server_config, server_configures_callbacks
 from ..models import Invoice, RobokassaSettings
+from .guards import ConfigGuard, guard_holds, sites_fingerprint
+from .verification import Refusal
 
 
 def get_config(site: Site | None = None, *, row: RobokassaSettings | None = None) -> MerchantConfig:
@@ -65,22 +66,6 @@ def config_for_callback(request: HttpRequest, inv_id: int | None) -> MerchantCon
     return CallbackConfigs(request).resolve(inv_id).config
 
 
-@dataclass(frozen=True)
-class ConfigGuard:
-    """What a callback's configuration was read from, for the write to confirm it is current.
-
-    The write finds the settings row that applies (the invoice's Site's, else the row of
-    ``request_site_id``) and records nothing unless it is row ``settings_id`` at ``revision``
-    and the Sites still have ``sites`` as their fingerprint (so that the request's host still
-    means the same Site).
-    """
-
-    request_site_id: int | None
-    sites: str
-    settings_id: int | None
-    revision: UUID | None
-
-
 class Resolution(NamedTuple):
     """A callback's configuration; ``guard`` is None when it needs no confirmation (Django
     settings give everything verification needs); ``kept`` when it is the process's copy."""
@@ -89,12 +74,6 @@ class Resolution(NamedTuple):
     guard: ConfigGuard | None = None
     kept: bool = False
 
-
-#: The fingerprint of the Sites that decide which Site a host means (PostgreSQL).
-SITES_FINGERPRINT_SQL = (
-    "SELECT md5(coalesce(string_agg(concat_ws(' ', {id}, {hostname}, {port}, {default}), ',' "
-    "ORDER BY {id}), '')) FROM {table}"
-)
 
 _MAX_HOSTS = 64  # any Host header reaches the Result URL: keep the map small
 _sites_by_host: dict[tuple[str, str], tuple[int, str]] = {}
@@ -125,6 +104,26 @@ class CallbackConfigs:
             if copy is not None:
                 return copy
         return self._read(inv_id, guarded=guarded)
+
+    def verified(
+        self, inv_id: int | None, check: Callable[[MerchantConfig], None]
+    ) -> MerchantConfig:
+        """The configuration that ``check`` (raising ``Refusal``) accepts, for a request whose
+        own writes cannot check a guard (the Success URL): the process's copy once its guard is
+        confirmed (one query), else the stored settings. Raises ``check``'s last ``Refusal``."""
+        guarded = connection.vendor == "postgresql"
+        resolution = self.resolve(inv_id, kept=True, guarded=guarded)
+        if resolution.kept and resolution.guard is not None:
+            try:
+                check(resolution.config)
+            except Refusal:
+                pass
+            else:
+                if guard_holds(resolution.guard, inv_id):
+                    return resolution.config
+            resolution = self.resolve(inv_id, guarded=guarded)
+        check(resolution.config)
+        return resolution.config
 
     def _host(self) -> tuple[str, str]:
         # As Wagtail matches Sites: the raw host, before ALLOWED_HOSTS (checked elsewhere).
@@ -171,32 +170,6 @@ def _keep(
         _sites_by_host.clear()
     _sites_by_host[host] = (site_id, sites)
     _configs_by_site[site_id] = (config, row.pk, row.revision)
-
-
-def sites_fingerprint() -> str:
-    """The fingerprint of the Sites table (see ``ConfigGuard``)."""
-    with connection.cursor() as cursor:
-        cursor.execute(sites_fingerprint_sql())
-        return cursor.fetchone()[0]
-
-
-def sites_fingerprint_sql() -> str:
-    from .write_paths import column_of
-
-    quote = connection.ops.quote_name
-    meta = Site._meta
-    return SITES_FINGERPRINT_SQL.format(
-        table=quote(meta.db_table),
-        **{
-            key: quote(column_of(meta.get_field(name)))
-            for key, name in [
-                ("id", "id"),
-                ("hostname", "hostname"),
-                ("port", "port"),
-                ("default", "is_default_site"),
-            ]
-        },
-    )
 
 
 def forget_kept_configs(**kwargs: Any) -> None:

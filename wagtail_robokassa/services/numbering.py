@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from ..conf import setting
 from ..models import Invoice, SuccessNotification
 from ..protocol import MAX_INV_ID
-from .write_paths import column_of
+from .sql import column_of
 
 logger = logging.getLogger("wagtail_robokassa.payments")
 

@@ -1,14 +1,16 @@
 """Running the Result URL's one statement as a prepared statement on PostgreSQL.
 
 Planning that statement costs PostgreSQL several times what running it does; prepared once per
-connection (``PREPARE``, then ``EXECUTE`` with the values), it is planned once. Django does not
-prepare statements by default because connection poolers in transaction mode (PgBouncer before
-1.21, for one) move a client between server connections, losing them. So:
+connection (``PREPARE``, then ``EXECUTE`` with the values), it is planned once. That pays only
+where connections outlive a request (``CONN_MAX_AGE`` other than 0, or Django's connection
+pool); with a new connection per request the statement runs unprepared. Django does not prepare
+statements by default because connection poolers in transaction mode (PgBouncer before 1.21, for
+one) move a client between server connections, losing them. So:
 
 - ``ROBOKASSA_PREPARED_STATEMENTS = False`` turns this off;
-- a statement the server does not have turns it off for the process, with a warning that says
-  so, and the delivery is written unprepared (outside a transaction), or answered with a 5xx
-  that ROBOKASSA retries (inside one, which the error aborted);
+- a statement the server does not have (SQLSTATE 26000) turns it off for the process, with a
+  warning that says so, and the delivery is written unprepared (outside a transaction), or
+  answered with a 5xx that ROBOKASSA retries (inside one, which the error aborted);
 - with ``server_side_binding`` in the database's ``OPTIONS``, psycopg prepares statements itself
   (its ``prepare_threshold``) and this module stays out of the way.
 """
@@ -18,29 +20,34 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import weakref
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ..conf import setting
 
 logger = logging.getLogger("wagtail_robokassa.prepared")
 
-#: SQLSTATEs of a prepared statement the server does not have, or has already (a pooler moved
-#: the client to another server connection).
-LOST_STATEMENT = {"26000", "42P05"}
+#: SQLSTATE of a prepared statement the server does not have (a pooler moved the client to
+#: another server connection).
+LOST_STATEMENT = "26000"
+ALREADY_PREPARED = "42P05"
 
 _lost = False
 
 
 def can_prepare(db: BaseDatabaseWrapper) -> bool:
     """Whether statements on ``db`` are prepared here (see the module docstring)."""
+    options = db.settings_dict.get("OPTIONS", {})
     return (
         not _lost
         and db.vendor == "postgresql"
-        and not db.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        and not options.get("server_side_binding")
+        and (db.settings_dict.get("CONN_MAX_AGE") != 0 or bool(options.get("pool")))
         and bool(setting("ROBOKASSA_PREPARED_STATEMENTS", True))
     )
 
@@ -53,7 +60,7 @@ def fetch_one(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple
         try:
             return _fetch_prepared(db, sql, params)
         except DatabaseError as error:
-            if _sqlstate(error) not in LOST_STATEMENT:
+            if _sqlstate(error) != LOST_STATEMENT:
                 raise
             _give_up(error)
             if db.in_atomic_block:
@@ -66,22 +73,35 @@ def fetch_one(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple
 def _fetch_prepared(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
     name = "robokassa_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
     with db.cursor() as cursor:
-        prepared = _prepared_on(db)
+        prepared = _prepared_on(db.connection)
         if name not in prepared:
-            # Not transactional: it outlives a rollback of the delivery it came with.
-            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+            _prepare(db, cursor, name, sql)
             prepared.add(name)
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
         return cursor.fetchone()
 
 
-def _prepared_on(db: BaseDatabaseWrapper) -> set[str]:
-    """The statements prepared on ``db``'s current server connection (a new connection, after
-    a reconnect, has none)."""
-    raw, names = getattr(db, "_robokassa_prepared", (None, set()))
-    if raw is not db.connection:
-        raw, names = db.connection, set()
-        db._robokassa_prepared = (raw, names)  # type: ignore[attr-defined]
+def _prepare(db: BaseDatabaseWrapper, cursor: Any, name: str, sql: str) -> None:
+    """``PREPARE`` (not transactional: it outlives a rollback of the delivery it came with).
+    A statement of that name is this very statement (the name is its hash): a pooled connection
+    met again, or another client's on a pooler's server connection."""
+    inside = transaction.atomic(using=db.alias) if db.in_atomic_block else nullcontext()
+    try:
+        with inside:  # a savepoint, so that a refused PREPARE leaves the transaction usable
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+    except DatabaseError as error:
+        if _sqlstate(error) != ALREADY_PREPARED:
+            raise
+
+
+#: The statements prepared on each server connection (a pooled one is met again later).
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _prepared_on(raw_connection: Any) -> set[str]:
+    names = _prepared.get(raw_connection)
+    if names is None:
+        names = _prepared[raw_connection] = set()
     return names
 
 

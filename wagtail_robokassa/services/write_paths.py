@@ -35,12 +35,12 @@ from ..models import (
     Invoice,
     InvoiceStatus,
     RejectionReason,
-    RobokassaSettings,
     SuccessNotification,
 )
 from ..protocol import Callback
 from . import prepared
-from .config import ConfigGuard, sites_fingerprint_sql
+from .guards import ConfigGuard, guard_ctes_sql
+from .sql import column_of
 from .verification import Refusal
 
 UNIQUE_KEY = ("merchant_login", "is_test", "inv_id")
@@ -121,14 +121,6 @@ def unknown_invoice(callback: Callback) -> Refusal:
     return Refusal(RejectionReason.UNKNOWN_INVOICE, "no payment with this InvId", callback=callback)
 
 
-def column_of(field: Any) -> str:
-    """A concrete field's column (Django types it as optional: only reverse relations lack one)."""
-    column = getattr(field, "column", None)
-    if not isinstance(column, str):
-        raise TypeError(f"{field!r} has no column")
-    return column
-
-
 def _columns(model: type[Model], *names: str) -> list[str]:
     meta = model._meta
     return [
@@ -166,9 +158,7 @@ class OneStatement(WritePath):
         row = {"created_at": now, "deliveries": 1, "last_delivery_at": None, **values}
         adapt_json = connection.ops.adapt_json_value
         params = [adapt_json(row[name], None) if is_json else row[name] for name, is_json in slots]
-        guard_params = [] if guard is None else [
-            guard.request_site_id, guard.sites, guard.settings_id, guard.revision
-        ]  # fmt: skip
+        guard_params = [] if guard is None else guard.params()
         paid = InvoiceStatus.PAID.value
         login = values["merchant_login"]
         new_id, paid_now, current, *invoice_row = prepared.fetch_one(
@@ -215,10 +205,9 @@ def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], .
     invoice_column = column_of(SuccessNotification._meta.get_field("invoice"))
     quote = connection.ops.quote_name
     invoice_table = _table(Invoice)
-    pk, amount, is_test, login, status, paid_at, updated_at, site = _columns(
-        Invoice, "pk", "amount", "is_test", "merchant_login", "status", "paid_at", "updated_at",
-        "site",
-    )  # fmt: skip
+    pk, amount, is_test, login, status, paid_at, updated_at = _columns(
+        Invoice, "pk", "amount", "is_test", "merchant_login", "status", "paid_at", "updated_at"
+    )
     invoice_columns = ", ".join(f"invoice.{quote(column_of(f))}" for f in _invoice_fields())
     notification_pk, linked = _columns(SuccessNotification, "pk", "invoice")
     slots = tuple(
@@ -231,18 +220,8 @@ def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], .
     current = "TRUE"
     guard = ""
     if guarded:
-        settings_pk, settings_site, revision = _columns(RobokassaSettings, "pk", "site", "revision")
         current = "(SELECT ok FROM guard_holds)"
-        guard = f"""
-        applies AS (
-            SELECT {settings_pk} AS id, {revision} AS revision FROM {_table(RobokassaSettings)}
-            WHERE {settings_site} = (SELECT {site} FROM invoice) OR {settings_site} = %s
-            ORDER BY ({settings_site} = (SELECT {site} FROM invoice)) IS TRUE DESC LIMIT 1
-        ), guard_holds AS (
-            SELECT ({sites_fingerprint_sql()}) = %s
-                   AND (SELECT id FROM applies) IS NOT DISTINCT FROM %s
-                   AND (SELECT revision FROM applies) IS NOT DISTINCT FROM %s AS ok
-        ),"""
+        guard = guard_ctes_sql() + ","
     sql = f"""
         WITH invoice AS (
             SELECT * FROM {invoice_table} WHERE {pk} = %s
