@@ -33,9 +33,14 @@ class ConfigGuard:
     settings_id: int | None
     revision: UUID | None
 
-    def params(self) -> list[Any]:
-        """The values of ``guard_ctes_sql()``'s placeholders, in order."""
-        return [self.request_site_id, self.sites, self.settings_id, self.revision]
+    def params(self) -> dict[str, Any]:
+        """The values of ``guard_ctes_sql()``'s placeholders."""
+        return {
+            "guard_site": self.request_site_id,
+            "guard_sites": self.sites,
+            "guard_settings": self.settings_id,
+            "guard_revision": self.revision,
+        }
 
 
 #: The fingerprint of the Sites that decide which Site a host means (PostgreSQL).
@@ -72,7 +77,7 @@ def sites_fingerprint_sql() -> str:
 def guard_ctes_sql() -> str:
     """Two CTEs, ``applies`` (the settings row for a CTE ``invoice`` with its Site's column,
     else for the request's Site) and ``guard_holds`` (one row, ``ok``: whether the guard holds),
-    with the placeholders ``ConfigGuard.params()`` fills."""
+    with the named placeholders ``ConfigGuard.params()`` fills."""
     quote = connection.ops.quote_name
     settings = RobokassaSettings._meta
     settings_pk, settings_site, revision = (
@@ -83,13 +88,15 @@ def guard_ctes_sql() -> str:
     return f"""
         applies AS (
             SELECT {settings_pk} AS id, {revision} AS revision FROM {quote(settings.db_table)}
-            WHERE {settings_site} = (SELECT {invoice_site} FROM invoice) OR {settings_site} = %s
+            WHERE {settings_site} = (SELECT {invoice_site} FROM invoice)
+               OR {settings_site} = %(guard_site)s
             ORDER BY ({settings_site} = (SELECT {invoice_site} FROM invoice)) IS TRUE DESC
             LIMIT 1
         ), guard_holds AS (
-            SELECT ({sites_fingerprint_sql()}) = %s
-                   AND (SELECT id FROM applies) IS NOT DISTINCT FROM %s
-                   AND (SELECT revision FROM applies) IS NOT DISTINCT FROM %s AS ok
+            SELECT ({sites_fingerprint_sql()}) = %(guard_sites)s
+                   AND (SELECT id FROM applies) IS NOT DISTINCT FROM %(guard_settings)s
+                   AND (SELECT revision FROM applies)
+                       IS NOT DISTINCT FROM %(guard_revision)s AS ok
         )"""
 
 
@@ -99,8 +106,9 @@ def guard_holds(guard: ConfigGuard, inv_id: int | None) -> bool:
     quote = connection.ops.quote_name
     sql = (
         f"WITH invoice AS (SELECT * FROM {quote(invoice.db_table)} "
-        f"WHERE {quote(column_of(invoice.pk))} = %s), {guard_ctes_sql()} SELECT ok FROM guard_holds"
+        f"WHERE {quote(column_of(invoice.pk))} = %(inv_id)s), {guard_ctes_sql()} "
+        "SELECT ok FROM guard_holds"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [inv_id, *guard.params()])
+        cursor.execute(sql, {"inv_id": inv_id, **guard.params()})
         return bool(cursor.fetchone()[0])

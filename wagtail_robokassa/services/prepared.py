@@ -17,11 +17,12 @@ one) move a client between server connections, losing them. So:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any
 
@@ -52,10 +53,10 @@ def can_prepare(db: BaseDatabaseWrapper) -> bool:
     )
 
 
-def fetch_one(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
-    """Run ``sql`` (``%s`` placeholders, no literal ``%``) on ``db`` and return its one row,
-    prepared when it can be. Both go through Django's cursors (execute wrappers and query
-    logging see them)."""
+def fetch_one(db: BaseDatabaseWrapper, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Run ``sql`` (named ``%(name)s`` placeholders, no literal ``%``) on ``db`` and return its
+    one row, prepared when it can be. Both go through Django's cursors (execute wrappers and
+    query logging see them)."""
     if can_prepare(db):
         try:
             return _fetch_prepared(db, sql, params)
@@ -70,25 +71,44 @@ def fetch_one(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple
         return cursor.fetchone()
 
 
-def _fetch_prepared(db: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
-    name = "robokassa_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+def _fetch_prepared(
+    db: BaseDatabaseWrapper, sql: str, params: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    name, numbered, names = _statement(sql)
     with db.cursor() as cursor:
         prepared = _prepared_on(db.connection)
         if name not in prepared:
-            _prepare(db, cursor, name, sql)
+            _prepare(db, cursor, name, numbered)
             prepared.add(name)
-        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(names))})", [
+            params[key] for key in names
+        ])  # fmt: skip
         return cursor.fetchone()
 
 
-def _prepare(db: BaseDatabaseWrapper, cursor: Any, name: str, sql: str) -> None:
+@functools.lru_cache(maxsize=16)
+def _statement(sql: str) -> tuple[str, str, tuple[str, ...]]:
+    """The statement's name (a hash of it), its text for ``PREPARE`` (``$1``, ``$2``, … one per
+    name) and the names in that order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    numbered = re.sub(r"%\((\w+)\)s", number, sql)
+    return "robokassa_" + hashlib.sha256(sql.encode()).hexdigest()[:20], numbered, tuple(names)
+
+
+def _prepare(db: BaseDatabaseWrapper, cursor: Any, name: str, numbered: str) -> None:
     """``PREPARE`` (not transactional: it outlives a rollback of the delivery it came with).
     A statement of that name is this very statement (the name is its hash): a pooled connection
     met again, or another client's on a pooler's server connection."""
     inside = transaction.atomic(using=db.alias) if db.in_atomic_block else nullcontext()
     try:
         with inside:  # a savepoint, so that a refused PREPARE leaves the transaction usable
-            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+            cursor.execute(f"PREPARE {name} AS {numbered}")
     except DatabaseError as error:
         if _sqlstate(error) != ALREADY_PREPARED:
             raise
@@ -103,12 +123,6 @@ def _prepared_on(raw_connection: Any) -> set[str]:
     if names is None:
         names = _prepared[raw_connection] = set()
     return names
-
-
-def _numbered(sql: str) -> str:
-    """``%s`` placeholders as ``$1``, ``$2``, … for ``PREPARE``."""
-    count = iter(range(1, sql.count("%s") + 1))
-    return re.sub("%s", lambda match: f"${next(count)}", sql)
 
 
 def _give_up(error: DatabaseError) -> None:

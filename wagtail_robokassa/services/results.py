@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -271,13 +271,14 @@ def _record(
 
 def _check_committable() -> None:
     """Raise ``UncommittedDelivery`` unless the current transaction will really commit."""
-    if transaction.get_rollback():
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.get_rollback():
         raise UncommittedDelivery(
             "a result_received receiver left the transaction marked for rollback"
         )
-    if connection.closed_in_transaction or connection.connection is None:
+    if db.closed_in_transaction or db.connection is None:
         raise UncommittedDelivery("a result_received receiver closed the database connection")
-    if connection.vendor == "postgresql" and not _in_open_transaction(connection.connection):
+    if db.vendor == "postgresql" and not _in_open_transaction(db.connection):
         raise UncommittedDelivery(
             "a result_received receiver left the transaction aborted, or the connection broke"
         )

@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, JSONField, Model
 
@@ -154,30 +154,20 @@ class OneStatement(WritePath):
         require_invoice: bool,
         guard: ConfigGuard | None = None,
     ) -> Recorded:
-        sql, slots = _one_statement_sql(guarded=guard is not None)
-        row = {"created_at": now, "deliveries": 1, "last_delivery_at": None, **values}
-        adapt_json = connection.ops.adapt_json_value
-        params = [adapt_json(row[name], None) if is_json else row[name] for name, is_json in slots]
-        guard_params = [] if guard is None else guard.params()
-        paid = InvoiceStatus.PAID.value
+        db = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup a use
+        sql, json_fields = _one_statement_sql(guarded=guard is not None)
+        params = {"created_at": now, "deliveries": 1, "last_delivery_at": None, **values}
+        for name in json_fields:
+            params[name] = db.ops.adapt_json_value(params[name], None)
+        params["accept_unknown"] = not require_invoice
+        params["paid"] = paid = InvoiceStatus.PAID.value
+        if guard is not None:
+            params.update(guard.params())
         login = values["merchant_login"]
-        new_id, paid_now, current, *invoice_row = prepared.fetch_one(
-            connection,
-            sql,
-            [
-                callback.inv_id,
-                *guard_params,
-                *params,
-                not require_invoice,
-                callback.out_sum,
-                callback.is_test,
-                login,
-                *(paid, now, now, paid),
-            ],
-        )
+        new_id, paid_now, current, *invoice_row = prepared.fetch_one(db, sql, params)
         if not current:
             return Recorded(None, stale=True)
-        invoice = _invoice_from_row(invoice_row)
+        invoice = _invoice_from_row(invoice_row, db)
         if new_id is None:
             check_invoice(invoice, callback, login)
             if invoice is None and require_invoice:
@@ -194,12 +184,15 @@ def _unchecked(path: WritePath, guard: ConfigGuard | None) -> None:
 
 
 @functools.cache
-def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], ...]]:
-    """The PostgreSQL statement, and the (field name, needs adapting) of its value slots.
+def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[str, ...]]:
+    """The PostgreSQL statement, and the fields whose values are JSON to adapt.
 
-    Guarded, it first finds the settings row that applies to the invoice (``ConfigGuard``) and
-    writes only when that row and the Sites are as the guard says; its third column says so.
-    Every value slot is cast to its column's type, so that the statement can be prepared.
+    Its placeholders are named: the notification's fields by attribute name (the invoice's
+    checks reuse ``inv_id``, ``out_sum``, ``is_test``, ``merchant_login`` and ``created_at``),
+    ``accept_unknown``, ``paid`` and, guarded, ``ConfigGuard.params()``'s. Guarded, it first
+    finds the settings row that applies to the invoice (``ConfigGuard``) and writes only when
+    that row and the Sites are as the guard says; its third column says so. Every value is cast
+    to its column's type, so that the statement can be prepared.
     """
     fields = _stored_fields()
     invoice_column = column_of(SuccessNotification._meta.get_field("invoice"))
@@ -210,11 +203,11 @@ def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], .
     )
     invoice_columns = ", ".join(f"invoice.{quote(column_of(f))}" for f in _invoice_fields())
     notification_pk, linked = _columns(SuccessNotification, "pk", "invoice")
-    slots = tuple(
-        (f.attname, isinstance(f, JSONField)) for f in fields if f.column != invoice_column
-    )
+    json_fields = tuple(f.attname for f in fields if isinstance(f, JSONField))
     values = [
-        "invoice." + pk if f.column == invoice_column else f"CAST(%s AS {f.db_type(connection)})"
+        "invoice." + pk
+        if f.column == invoice_column
+        else f"CAST(%({f.attname})s AS {f.db_type(connection)})"
         for f in fields
     ]
     current = "TRUE"
@@ -224,26 +217,27 @@ def _one_statement_sql(*, guarded: bool) -> tuple[str, tuple[tuple[str, bool], .
         guard = guard_ctes_sql() + ","
     sql = f"""
         WITH invoice AS (
-            SELECT * FROM {invoice_table} WHERE {pk} = %s
+            SELECT * FROM {invoice_table} WHERE {pk} = %(inv_id)s
         ),{guard} inserted AS (
             INSERT INTO {_table(SuccessNotification)}
                 ({", ".join(quote(column_of(f)) for f in fields)})
             SELECT {", ".join(values)} FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
-            WHERE {current} AND CASE WHEN invoice.{pk} IS NULL THEN %s
-                       ELSE invoice.{amount} = %s AND invoice.{is_test} = %s
-                            AND invoice.{login} = %s END
+            WHERE {current} AND CASE WHEN invoice.{pk} IS NULL THEN %(accept_unknown)s
+                       ELSE invoice.{amount} = %(out_sum)s AND invoice.{is_test} = %(is_test)s
+                            AND invoice.{login} = %(merchant_login)s END
             ON CONFLICT ({", ".join(_columns(SuccessNotification, *UNIQUE_KEY))}) DO NOTHING
             RETURNING {notification_pk}, {linked}
         ), paid AS (
-            UPDATE {invoice_table} SET {status} = %s, {paid_at} = %s, {updated_at} = %s
-            WHERE {pk} = (SELECT {linked} FROM inserted) AND {status} <> %s
+            UPDATE {invoice_table}
+            SET {status} = %(paid)s, {paid_at} = %(created_at)s, {updated_at} = %(created_at)s
+            WHERE {pk} = (SELECT {linked} FROM inserted) AND {status} <> %(paid)s
             RETURNING {pk}
         )
         SELECT (SELECT {notification_pk} FROM inserted), EXISTS (SELECT 1 FROM paid), {current},
                {invoice_columns}
         FROM (SELECT 1) AS one LEFT JOIN invoice ON TRUE
     """
-    return sql, slots
+    return sql, json_fields
 
 
 def _invoice_fields() -> list[Field]:
@@ -254,8 +248,6 @@ def _invoice_fields() -> list[Field]:
 def _invoice_readers(alias: str) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
     """For each invoice column, its expression and the converters Django applies to values read
     from database ``alias``."""
-    from django.db import connections
-
     db = connections[alias]
     readers = []
     for field in _invoice_fields():
@@ -265,18 +257,21 @@ def _invoice_readers(alias: str) -> tuple[tuple[Any, tuple[Any, ...]], ...]:
     return tuple(readers)
 
 
-def _invoice_from_row(row: Sequence[Any]) -> Invoice | None:
+def _invoice_from_row(row: Sequence[Any], db: BaseDatabaseWrapper) -> Invoice | None:
     """An ``Invoice`` from the statement's invoice columns (all NULL: there is none)."""
     if row[0] is None:
         return None
     values = []
-    for value, (expression, converters) in zip(
-        row, _invoice_readers(connection.alias), strict=True
-    ):
+    for value, (expression, converters) in zip(row, _invoice_readers(db.alias), strict=True):
         for converter in converters:
-            value = converter(value, expression, connection)
+            value = converter(value, expression, db)
         values.append(value)
-    return Invoice.from_db(connection.alias, [f.attname for f in _invoice_fields()], values)
+    return Invoice.from_db(db.alias, _invoice_attnames(), values)
+
+
+@functools.cache
+def _invoice_attnames() -> list[str]:
+    return [f.attname for f in _invoice_fields()]
 
 
 class Upsert(WritePath):
