@@ -21,6 +21,7 @@ DEFAULT_HEADER = "HTTP_X_FORWARDED_FOR"
 IPV6_GROUP_PREFIX = 64
 
 
+@lru_cache(maxsize=1024)  # the same few peers (ROBOKASSA's, a proxy's) on every request
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address(text.strip())
