@@ -233,3 +233,14 @@ def test_two_processes_never_verify_with_a_stale_password(
     assert second_worker(40, password="test-2", is_test=True) == (200, "OK40")
     paid = set(SuccessNotification.objects.values_list("inv_id", flat=True))
     assert paid == {1, 2, 3, 12, 13, 22, 23, 40}
+
+
+def test_loading_a_fixture_changes_the_revision(panel_shop):
+    """``loaddata`` saves raw (no ``save()``): the revision still changes."""
+    from django.core import serializers
+
+    dumped = serializers.serialize("json", [panel_shop])
+    before = panel_shop.revision
+    for obj in serializers.deserialize("json", dumped):
+        obj.save()
+    assert RobokassaSettings.objects.get(pk=panel_shop.pk).revision != before
