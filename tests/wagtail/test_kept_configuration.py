@@ -120,6 +120,24 @@ def test_a_host_given_to_another_site_uses_that_sites_settings(client, panel_sho
     assert SuccessNotification.objects.get(inv_id=3).merchant_login == "other-shop"
 
 
+def test_an_invoice_of_the_kept_site_does_not_depend_on_what_the_host_means(client, panel_shop):
+    """The invoice's own Site's settings apply whatever Site the request's host means now: the
+    kept copy still holds, with no query to read the settings again."""
+    warm(client, inv_id=9001)
+    invoice = Invoice.objects.create(site=panel_shop.site, merchant_login="panel-shop", amount=100)
+    root = Page.get_first_root_node().add_child(instance=Page(title="Other", slug="other"))
+    other = Site.objects.bulk_create([Site(hostname="testserver", root_page=root)])[0]
+    RobokassaSettings.objects.bulk_create(
+        [RobokassaSettings(site=other, login="other-shop", password2="other-2")]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        answer = deliver(client, invoice.pk, password=OLD)
+    assert answer.content == f"OK{invoice.pk}".encode()
+    assert len(queries) == 1, [q["sql"][:80] for q in queries]
+    assert SuccessNotification.objects.get(inv_id=invoice.pk).merchant_login == "panel-shop"
+    assert deliver(client, 9002, password=OLD).status_code == 400  # no invoice: the host's
+
+
 def test_an_invoice_of_another_site_is_verified_with_that_sites_settings(client, panel_shop):
     warm(client)
     root = Page.get_first_root_node().add_child(instance=Page(title="Other", slug="other"))

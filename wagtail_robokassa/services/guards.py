@@ -24,8 +24,8 @@ class ConfigGuard:
 
     The write finds the settings row that applies (the invoice's Site's, else the row of
     ``request_site_id``) and records nothing unless it is row ``settings_id`` at ``revision``
-    and the Sites still have ``sites`` as their fingerprint (so that the request's host still
-    means the same Site).
+    and, unless that row is the invoice's own Site's, the Sites still have ``sites`` as their
+    fingerprint (so that the request's host still means the same Site).
     """
 
     request_site_id: int | None
@@ -77,7 +77,11 @@ def sites_fingerprint_sql() -> str:
 def guard_ctes_sql() -> str:
     """Two CTEs, ``applies`` (the settings row for a CTE ``invoice`` with its Site's column,
     else for the request's Site) and ``guard_holds`` (one row, ``ok``: whether the guard holds),
-    with the named placeholders ``ConfigGuard.params()`` fills."""
+    with the named placeholders ``ConfigGuard.params()`` fills.
+
+    The Sites' fingerprint is computed only when the row that applies is the request's Site's:
+    the invoice's own Site's row does not depend on which Site the request's host means.
+    """
     quote = connection.ops.quote_name
     settings = RobokassaSettings._meta
     settings_pk, settings_site, revision = (
@@ -87,16 +91,19 @@ def guard_ctes_sql() -> str:
     invoice_site = quote(column_of(Invoice._meta.get_field("site")))
     return f"""
         applies AS (
-            SELECT {settings_pk} AS id, {revision} AS revision FROM {quote(settings.db_table)}
+            SELECT {settings_pk} AS id, {revision} AS revision, {settings_site} AS site
+            FROM {quote(settings.db_table)}
             WHERE {settings_site} = (SELECT {invoice_site} FROM invoice)
                OR {settings_site} = %(guard_site)s
             ORDER BY ({settings_site} = (SELECT {invoice_site} FROM invoice)) IS TRUE DESC
             LIMIT 1
         ), guard_holds AS (
-            SELECT ({sites_fingerprint_sql()}) = %(guard_sites)s
-                   AND (SELECT id FROM applies) IS NOT DISTINCT FROM %(guard_settings)s
+            SELECT (SELECT id FROM applies) IS NOT DISTINCT FROM %(guard_settings)s
                    AND (SELECT revision FROM applies)
-                       IS NOT DISTINCT FROM %(guard_revision)s AS ok
+                       IS NOT DISTINCT FROM %(guard_revision)s
+                   AND (((SELECT site FROM applies) = (SELECT {invoice_site} FROM invoice))
+                            IS TRUE
+                        OR ({sites_fingerprint_sql()}) = %(guard_sites)s) AS ok
         )"""
 
 
