@@ -43,7 +43,7 @@ def test_dashboard_with_one_day(superuser_client):
     pay(1, "990.00", 0)
     pay(2, "10.00", 0, is_test=True)  # test payments are not takings
     html = dashboard(superuser_client)
-    assert "1 notification today (990.00)" in text_of(html)
+    assert "1 notification today (990.00 ₽)" in text_of(html)
     assert "990.00" in html
     assert 'href="/admin/robokassa_notifications/inspect/' in html
 
@@ -123,7 +123,7 @@ def test_a_shop_in_test_mode_sees_its_test_payments_labelled(superuser_client, s
     pay(1, "990.00", 0, is_test=True)
     pay(2, "5.00", 0)  # a live payment is not shown while testing
     html = dashboard(superuser_client)
-    assert "Test mode: 1 notification today (990.00)" in text_of(html)
+    assert "Test mode: 1 notification today (990.00 ₽)" in text_of(html)
     assert "test takings, the last 30 days" in html
     overview = superuser_client.get("/admin/robokassa_overview/", {"mode": "test"})
     assert overview.context["total"] == Decimal("990.00")

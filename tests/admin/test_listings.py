@@ -88,11 +88,11 @@ def test_inspect_payment_links_notification_and_visits(superuser_client, records
     assert f'href="/admin/robokassa_visits/inspect/{records["success"].pk}/"' in html
 
 
-def test_inspect_notification_shows_raw_parameters_and_its_payment(superuser_client, records):
+def test_inspect_notification_shows_received_parameters_and_its_payment(superuser_client, records):
     notification = records["notification"]
     url = f"{URLS['notifications']}inspect/{notification.pk}/"
     html = superuser_client.get(url).content.decode()
-    assert "&quot;Shp_order&quot;: &quot;7&quot;" in html
+    assert "<dt>Shp_order</dt><dd>7</dd>" in html
     assert f'href="/admin/robokassa_payments/inspect/{records["paid"].pk}/"' in html
 
 

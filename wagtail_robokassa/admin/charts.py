@@ -9,6 +9,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .stats import Day
 
@@ -23,7 +24,11 @@ def takings_chart(days: Sequence[Day], chart_id: str = "robokassa-chart") -> Saf
     for index, day in enumerate(days):
         height = float(day.total / top) * (HEIGHT - 2 * PADDING)
         x = PADDING + index * slot
-        label = _("%(day)s: %(total)s from %(count)s notifications") % {
+        label = ngettext(
+            "%(day)s: %(total)s from %(count)s notification",
+            "%(day)s: %(total)s from %(count)s notifications",
+            day.count,
+        ) % {
             "day": date_format(day.day, "SHORT_DATE_FORMAT"),
             "total": number_format(day.total, 2, force_grouping=True),
             "count": day.count,

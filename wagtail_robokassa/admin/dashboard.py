@@ -35,7 +35,7 @@ class TakingsSummaryItem(SummaryItem):
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         context = super().get_context_data(parent_context)
         test = shows_test_takings(self.request)
-        context.update(figures=stats.summary(test), test=test)
+        context.update(figures=stats.summary(test), test=test, request=self.request)
         return context
 
     def is_shown(self) -> bool:
@@ -55,6 +55,7 @@ class TakingsPanel(Component):
         last = stats.today()
         days = stats.daily_takings(last - timedelta(29), last, test)
         return {
+            "request": self.request,  # for the shop's currency
             "days": days,
             "chart": takings_chart(days, "robokassa-home-chart"),
             "latest": stats.latest_notifications(5, test),

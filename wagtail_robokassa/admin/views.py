@@ -3,13 +3,14 @@ that link a payment to its notification, visits and page, and the overview."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -17,16 +18,19 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.defaults import permission_denied
 from django.views.generic import TemplateView
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.datetime import AdminDateInput
 
-from ..models import Invoice, InvoiceStatus, PaymentVisit, SuccessNotification
+from ..models import Invoice, InvoiceStatus, PaymentVisit, RejectedRequest, SuccessNotification
+from ..page_blocks import find_payment_block
 from ..protocol import MAX_INV_ID
-from . import stats
+from . import display, stats
 from .charts import takings_chart
 from .dashboard import can_view_takings
 from .exporting import FORMATS, export_response
@@ -59,9 +63,35 @@ def refuse(request: Any, *args: Any, **kwargs: Any) -> Any:
     return permission_denied(request, PermissionDenied("payment records are read-only"))
 
 
+def _count_labels() -> dict[type[Model], Any]:
+    return {
+        Invoice: lambda n: ngettext("%(count)s payment", "%(count)s payments", n),
+        SuccessNotification: lambda n: ngettext(
+            "%(count)s notification", "%(count)s notifications", n
+        ),
+        PaymentVisit: lambda n: ngettext("%(count)s visit", "%(count)s visits", n),
+        RejectedRequest: lambda n: ngettext(
+            "%(count)s rejected request", "%(count)s rejected requests", n
+        ),
+    }
+
+
+class RecordPaginator(WagtailPaginator):
+    """Counts records with the language's plural forms ("21 платёж", "22 платежа")."""
+
+    @cached_property
+    def items_count_label(self) -> str:
+        label = _count_labels().get(self.model)
+        if label is None:
+            return super().items_count_label
+        return label(self.count) % {"count": intcomma(self.count)}
+
+
 class RecordIndexView(Forbidden, IndexView):
     """A read-only listing. Digits search the InvId exactly (indexed); other text searches the
     text columns."""
+
+    paginator_class = RecordPaginator
 
     #: The field that holds the InvId; a query of digits searches it exactly (indexed).
     inv_id_field = "inv_id"
@@ -135,10 +165,43 @@ class RecordInspectView(Forbidden, InspectView):
     #: Wagtail's inspect page with a "Related" list below the fields.
     template_name = "wagtail_robokassa/admin/inspect.html"
 
-    def get_params_display_value(self) -> Any:
-        return format_html(
-            "<pre>{}</pre>", json.dumps(self.object.params, ensure_ascii=False, indent=2)
-        )
+    @cached_property
+    def currency(self) -> str:
+        return display.currency_of(self.request)
+
+    def get_field_display_value(self, field_name: str, field: Any) -> Any:
+        value = getattr(self.object, field_name, None)
+        if isinstance(field, models.DateTimeField):
+            return display.moment(value)
+        if isinstance(field, models.BooleanField):
+            return display.yes_no(value)
+        if isinstance(field, models.DecimalField):
+            return display.amount(value, self.currency)
+        if isinstance(field, models.JSONField):
+            if field_name == "receipt":
+                return display.receipt(value, self.currency)
+            return display.parameters(value)
+        shown = super().get_field_display_value(field_name, field)
+        return display.EMPTY if shown is None or shown == "" else shown
+
+    def get_page_display_value(self) -> Any:
+        page = self.object.page
+        if page is None:
+            return display.EMPTY
+        url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+        return format_html('<a href="{}">{}</a>', url, page.get_admin_display_title())
+
+    def get_block_id_display_value(self) -> Any:
+        invoice = self.object
+        if not invoice.block_id:
+            return display.EMPTY
+        page = invoice.page.specific if invoice.page else None
+        block = find_payment_block(page, invoice.block_id) if page is not None else None
+        if page is None or block is None:
+            return _("A block no longer on its page")
+        label = block.get("description") or block.get("button_label") or _("Payment button")
+        url = reverse("wagtailadmin_pages:edit", args=[page.pk])
+        return format_html('<a href="{}">{}</a>', url, label)
 
     def related_links(self) -> list[tuple[str, str, str | None]]:
         """``(label, text, url)`` for the related payment, notifications, visits and page that

@@ -14,6 +14,7 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
 from ..models import Invoice, PaymentVisit, RejectedRequest, RobokassaSettings, SuccessNotification
 from . import filters, resources
+from .columns import moment_title_column, record_columns
 from .dashboard import can_view_takings
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
 from .views import ExportView, OverviewView, RecordIndexView, RecordInspectView, refuse
@@ -85,13 +86,9 @@ class PaymentViewSet(RecordViewSet):
     menu_label = _("Payments")
     list_display = [
         "id",
-        "amount",
-        "status",
-        "is_test",
-        "description",
-        "email",
-        "site",
-        "created_at",
+        *record_columns(
+            Invoice, "amount", "status", "is_test", "description", "email", "site", "created_at"
+        ),
     ]
     filterset_class = filters.InvoiceFilterSet
     inv_id_field = "pk"
@@ -106,12 +103,15 @@ class NotificationViewSet(RecordViewSet):
     menu_label = _("Notifications")
     list_display = [
         "inv_id",
-        "out_sum",
-        "is_test",
-        "payment_method",
-        "email",
-        "deliveries",
-        "created_at",
+        *record_columns(
+            SuccessNotification,
+            "out_sum",
+            "is_test",
+            "payment_method",
+            "email",
+            "deliveries",
+            "created_at",
+        ),
     ]
     filterset_class = filters.NotificationFilterSet
     text_search_fields = ("email",)
@@ -123,7 +123,12 @@ class VisitViewSet(RecordViewSet):
     name = "robokassa_visits"
     icon = "view"
     menu_label = _("Visits")
-    list_display = ["inv_id", "kind", "out_sum", "signature_valid", "is_test", "created_at"]
+    list_display = [
+        "inv_id",
+        *record_columns(
+            PaymentVisit, "kind", "out_sum", "signature_valid", "is_test", "created_at"
+        ),
+    ]
     filterset_class = filters.VisitFilterSet
     resource_class = resources.VisitResource
 
@@ -133,7 +138,10 @@ class RejectedRequestViewSet(RecordViewSet):
     name = "robokassa_rejected"
     icon = "warning"
     menu_label = _("Rejected requests")
-    list_display = ["created_at", "endpoint", "reason", "detail", "inv_id", "client_ip"]
+    list_display = [
+        moment_title_column(RejectedRequest, "created_at", "robokassa_rejected:inspect"),
+        *record_columns(RejectedRequest, "endpoint", "reason", "detail", "inv_id", "client_ip"),
+    ]
     filterset_class = filters.RejectedRequestFilterSet
     text_search_fields = ("detail",)
     resource_class = resources.RejectedRequestResource

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..protocol import bare_shp_name, is_shp_name
+from ..protocol.amounts import plain_amount
 
 #: Amount as sent to ROBOKASSA: two decimals, up to eight integer digits.
 INVOICE_AMOUNT: dict[str, Any] = {"max_digits": 10, "decimal_places": 2}
@@ -91,7 +92,7 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.amount} ({self.get_status_display()})"
+        return f"#{self.pk} {plain_amount(self.amount)} ({self.get_status_display()})"
 
     @property
     def is_paid(self) -> bool:
@@ -144,7 +145,7 @@ class SuccessNotification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.inv_id} {self.out_sum}"
+        return f"#{self.inv_id} {plain_amount(self.out_sum)}"
 
     @property
     def shp(self) -> dict[str, str]:

@@ -17,25 +17,18 @@ from ..fields import EncryptedSecretField
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-from ..protocol import HASH_ALGORITHMS, HOSTS, PaymentMethod, PaymentObject, Tax, TaxSystem
+from ..protocol import HASH_ALGORITHMS, HOSTS, PaymentMethod, PaymentObject
+from ..receipt_choices import choices
 
 CULTURES = [("", _("The buyer's browser language")), ("ru", _("Russian")), ("en", _("English"))]
 COUNTRIES = [
     (HOSTS["ru"], _("Russia (auth.robokassa.ru)")),
     (HOSTS["kz"], _("Kazakhstan (auth.robokassa.kz)")),
 ]
-TAX_SYSTEMS = [("", _("As set in the ROBOKASSA cabinet"))] + [
-    (choice.value, label) for choice, label in zip(TaxSystem, [
-        _("General (OSN)"),
-        _("Simplified, income (USN)"),
-        _("Simplified, income minus expenses (USN)"),
-        _("Unified agricultural tax (ESN)"),
-        _("Patent"),
-    ], strict=True)
-]  # fmt: skip
-TAXES = [(tax.value, tax.value) for tax in Tax]
-PAYMENT_METHODS = [(method.value, method.value) for method in PaymentMethod]
-PAYMENT_OBJECTS = [(item.value, item.value) for item in PaymentObject]
+TAX_SYSTEMS = [("", _("As set in the ROBOKASSA cabinet")), *choices("sno")]
+TAXES = choices("tax")
+PAYMENT_METHODS = choices("payment_method")
+PAYMENT_OBJECTS = choices("payment_object")
 
 
 class RevisedQuerySet(models.QuerySet):

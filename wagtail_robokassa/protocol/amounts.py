@@ -72,6 +72,18 @@ def format_out_sum(amount: Decimal | int | str) -> str:
     return f"{money(amount, 'OutSum'):f}"
 
 
+def shown_places(value: Decimal) -> int:
+    """Decimal places to show an amount exactly and as money: two, or more only when they carry
+    digits (a fee of 9.7695)."""
+    exponent = value.normalize().as_tuple().exponent
+    return max(2, -exponent) if isinstance(exponent, int) else 2
+
+
+def plain_amount(value: Decimal) -> str:
+    """An amount for a record's name: ``990.00``, ``9.7695`` (stored as ``990.00000000``)."""
+    return f"{value:.{shown_places(value)}f}"
+
+
 def json_number(value: Decimal) -> str:
     """A Decimal as a JSON number without trailing zeros (``100``, ``99.5``)."""
     return f"{value.normalize():f}"

@@ -1,0 +1,108 @@
+"""How the admin shows stored values: every time in the active time zone in one format, money as
+money in the shop's currency, flags as yes/no, parameters and receipts as readable lists, and an
+em dash for nothing. Exports keep the exact values; this is for people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from ..protocol.amounts import shown_places
+from ..receipt_choices import label_of
+from ..services.config import config_for_request
+
+#: What is shown for a value that is not there.
+EMPTY = "—"
+#: The one format of a moment, everywhere in the plugin's admin.
+MOMENT_FORMAT = "SHORT_DATETIME_FORMAT"
+
+
+def moment(value: datetime | None) -> str:
+    """``value`` in the active time zone (the user's, in Wagtail's admin)."""
+    if value is None:
+        return EMPTY
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return date_format(value, MOMENT_FORMAT)
+
+
+def amount(value: Decimal | None, currency: str = "") -> str:
+    """Two decimals with the locale's separators, then the currency sign (no break before it)."""
+    if value is None:
+        return EMPTY
+    number = number_format(value, shown_places(value), use_l10n=True, force_grouping=True)
+    return f"{number}\N{NO-BREAK SPACE}{currency}" if currency else number
+
+
+def currency_of(request: Any) -> str:
+    """The currency of the shop the admin is looked at for (₽, or ₸ for ROBOKASSA Kazakhstan)."""
+    return config_for_request(request).currency_symbol if request is not None else ""
+
+
+def yes_no(value: bool | None) -> str:
+    if value is None:
+        return EMPTY
+    return _("Yes") if value else _("No")
+
+
+def parameters(values: dict[str, Any] | None) -> SafeString | str:
+    """Received or user parameters as a definition list, or "none"."""
+    if not values:
+        return _("none")
+    rows = format_html_join("", "<dt>{}</dt><dd>{}</dd>", sorted(values.items()))
+    return format_html('<dl class="robokassa-values">{}</dl>', rows)
+
+
+def receipt(value: dict[str, Any] | None, currency: str = "") -> SafeString | str:
+    """A stored receipt as its tax system and a table of its lines."""
+    if not value:
+        return EMPTY
+    items = value.get("items") or []
+    head = format_html_join(
+        "",
+        '<th scope="col">{}</th>',
+        [(pgettext("receipt", "Item"),), (pgettext("receipt", "Quantity"),),
+         (pgettext("receipt", "Sum"),), (pgettext("receipt", "VAT rate"),),
+         (pgettext("receipt", "Payment method"),), (pgettext("receipt", "Payment object"),)],
+    )  # fmt: skip
+    lines = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        [
+            (
+                item.get("name") or EMPTY,
+                item.get("quantity") or "1",
+                amount(_decimal(item.get("sum")), currency),
+                label_of("tax", item.get("tax")),
+                label_of("payment_method", item.get("payment_method")),
+                label_of("payment_object", item.get("payment_object")),
+            )
+            for item in items
+            if isinstance(item, dict)
+        ],
+    )
+    system = label_of("sno", value.get("sno"))
+    return format_html(
+        '<p>{}: {}</p><div class="robokassa-receipt-lines">'
+        '<table class="listing robokassa-receipt"><thead><tr>{}</tr></thead>'
+        "<tbody>{}</tbody></table></div>",
+        pgettext("receipt", "Tax system"),
+        system,
+        head,
+        lines,
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except ArithmeticError:
+        return None
