@@ -1,6 +1,10 @@
 """The test project itself: the database switch and Django's system checks."""
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -28,27 +32,51 @@ def test_system_checks_pass():
     call_command("check", fail_level="WARNING")
 
 
-def test_the_sandbox_migrates_and_seeds_a_new_database(tmp_path):
-    """What ``make demo`` does first, on an empty SQLite file, with its checks (``migrate`` runs
-    the database checks before any table exists)."""
-    import subprocess
-    import sys
-    from pathlib import Path
+SANDBOX = Path(__file__).resolve().parents[1] / "sandbox"
+SEEDED = (
+    "from django.contrib.auth import get_user_model; from wagtail.models import Site; "
+    "import json; site = Site.objects.get(is_default_site=True); "
+    "user = get_user_model().objects.get(username='admin'); "
+    "print(json.dumps([site.hostname, site.port, user.first_name, user.last_name]))"
+)
 
-    sandbox = Path(__file__).resolve().parents[1] / "sandbox"
+
+def sandbox(tmp_path, *command):
+    """Run ``manage.py`` in the sandbox on a SQLite file of this test; its standard output."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SETTINGS_MODULE": "demo.settings",
     }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", *command],
+        cwd=SANDBOX,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_the_sandbox_migrates_and_seeds_a_new_database(tmp_path):
+    """What ``make demo`` does first, on an empty SQLite file, with its checks (``migrate`` runs
+    the database checks before any table exists); then every admin page its menus reach."""
     for command in (["migrate", "--noinput"], ["seed_sandbox"], ["check", "--database", "default"]):
-        result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-            [sys.executable, "manage.py", *command],
-            cwd=sandbox,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+        sandbox(tmp_path, *command)
+    seeded = json.loads(sandbox(tmp_path, "shell", "-c", SEEDED).strip().splitlines()[-1])
+    assert seeded == ["127.0.0.1", 8000, "Demo", "Admin"]  # where `make demo` serves; named
+    walk = (Path(__file__).parent / "sandbox" / "walk_admin_menus.py").read_text()
+    statuses = json.loads(sandbox(tmp_path, "shell", "-c", walk).strip().splitlines()[-1])
+    reached = [
+        "/admin/pages/",
+        "/admin/sites/",
+        "/admin/robokassa_payments/",
+        "/admin/robokassa_overview/",
+        "/admin/settings/wagtail_robokassa/robokassasettings/",
+    ]
+    for url in reached:
+        assert url in statuses
+    assert {url: status for url, status in statuses.items() if status != 200} == {}

@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "wagtail_robokassa",
     "wagtail_robokassa.contrib.emulator",
     "wagtail.contrib.settings",
+    "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
     "wagtail.documents",

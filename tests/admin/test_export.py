@@ -31,14 +31,14 @@ def test_csv_is_the_filtered_listing(superuser_client, records):
     params = {"mode": "live", "q": "example.com"}
     rows = csv_rows(superuser_client.get(EXPORT + "csv/", params))
     assert rows[0] == [
-        "InvId", "Created", "Paid", "Status", "Amount", "Mode", "Site", "Description", "E-mail",
-        "Reference", "Page ID",
+        "InvId", "Created", "Paid", "Status", "Status, in words", "Amount", "Mode", "Site",
+        "Description", "E-mail", "Reference", "Page ID",
     ]  # fmt: skip
     expected = listing(superuser_client, **params)
     assert [int(row[0]) for row in rows[1:]] == [invoice.pk for invoice in expected]
     records["paid"].refresh_from_db()
     paid = next(row for row in rows[1:] if int(row[0]) == records["paid"].pk)
-    assert paid[3:6] == ["Paid", "990.00", "live"]
+    assert paid[3:7] == ["paid", "Paid", "990.00", "live"]
     created = timezone.localtime(records["paid"].created_at)
     assert paid[1] == created.isoformat()
     assert paid[1].endswith("+03:00")  # the site time zone, Europe/Moscow
@@ -47,12 +47,12 @@ def test_csv_is_the_filtered_listing(superuser_client, records):
 def test_formula_looking_values_are_neutralised(superuser_client, records):
     rows = csv_rows(superuser_client.get(EXPORT + "csv/"))
     formula = next(row for row in rows[1:] if int(row[0]) == records["formula"].pk)
-    assert formula[7] == '\'=HYPERLINK("http://x")'
-    assert formula[8] == "'-2+3@example.com"
+    assert formula[8] == '\'=HYPERLINK("http://x")'
+    assert formula[9] == "'-2+3@example.com"
     workbook = openpyxl.load_workbook(io.BytesIO(body(superuser_client.get(EXPORT + "xlsx/"))))
     cells = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
     formula_row = next(row for row in cells[1:] if row[0] == records["formula"].pk)
-    assert formula_row[7] == '\'=HYPERLINK("http://x")'
+    assert formula_row[8] == '\'=HYPERLINK("http://x")'
     assert all(not isinstance(v, str) or not v.startswith("=") for row in cells for v in row)
 
 
@@ -65,7 +65,7 @@ def test_xlsx_parses_back_with_exact_amounts(superuser_client, records):
     assert [row[0] for row in rows[1:]] == [
         i.pk for i in listing(superuser_client, status="pending")
     ]
-    amounts = {row[0]: row[4] for row in rows[1:]}
+    amounts = {row[0]: row[5] for row in rows[1:]}
     assert Decimal(str(amounts[records["pending"].pk])) == Decimal("150.50")
 
 
@@ -85,7 +85,7 @@ def test_empty_export(superuser_client, records):
 
 def test_ordering_follows_the_listing(superuser_client, records):
     rows = csv_rows(superuser_client.get(EXPORT + "csv/", {"ordering": "amount"}))
-    assert [Decimal(row[4]) for row in rows[1:]] == sorted(Decimal(row[4]) for row in rows[1:])
+    assert [Decimal(row[5]) for row in rows[1:]] == sorted(Decimal(row[5]) for row in rows[1:])
 
 
 @pytest.mark.parametrize("prefix", ["notifications", "visits", "rejected"])
@@ -102,7 +102,41 @@ def test_every_model_exports_every_format(superuser_client, records, prefix, fil
 def test_rejected_export_keeps_params_redacted(superuser_client, records):
     data = json.loads(body(superuser_client.get("/admin/robokassa_rejected/export/json/")))
     assert data[0]["params"]["SignatureValue"] == "[redacted]"
-    assert data[0]["reason"] == "Wrong signature"
+    assert data[0]["reason"] == "bad_signature"  # the code, in every language
+    assert "reason_label" not in data[0]
+
+
+def test_json_is_the_same_file_in_every_language(superuser_client, records):
+    english = body(superuser_client.get(EXPORT + "json/", HTTP_ACCEPT_LANGUAGE="en"))
+    russian = body(superuser_client.get(EXPORT + "json/", HTTP_ACCEPT_LANGUAGE="ru"))
+    assert english == russian
+    statuses = {item["status"] for item in json.loads(english)}
+    assert statuses == {"paid", "pending"}
+
+
+def test_csv_gives_codes_and_their_words_in_the_staffs_language(superuser_client, records):
+    rows = csv_rows(superuser_client.get(EXPORT + "csv/", HTTP_ACCEPT_LANGUAGE="ru"))
+    paid = next(row for row in rows[1:] if int(row[0]) == records["paid"].pk)
+    assert paid[3:5] == ["paid", "Оплачен"]
+
+
+def test_xlsx_times_are_the_spreadsheets_own_dates(superuser_client, records):
+    workbook = openpyxl.load_workbook(io.BytesIO(body(superuser_client.get(EXPORT + "xlsx/"))))
+    rows = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    paid = next(row for row in rows[1:] if row[0] == records["paid"].pk)
+    records["paid"].refresh_from_db()
+    local = timezone.localtime(records["paid"].created_at).replace(tzinfo=None)
+    assert paid[1] == local  # a datetime, in the site's time zone
+    pending = next(row for row in rows[1:] if row[0] == records["pending"].pk)
+    assert pending[2] is None  # not paid: an empty cell
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_file_is_named_as_the_screen(superuser_client, records, language):
+    response = superuser_client.get(EXPORT + "csv/", HTTP_ACCEPT_LANGUAGE=language)
+    assert 'filename="robokassa-payments-' in response["Content-Disposition"]
+    rejected = superuser_client.get("/admin/robokassa_rejected/export/json/")
+    assert 'filename="robokassa-rejected-requests-' in rejected["Content-Disposition"]
 
 
 def test_translated_headings(superuser_client, records):
@@ -161,6 +195,12 @@ def test_each_column_is_declared_once_in_the_order_of_declaration():
         "inv_id", "created_at", "out_sum", "fee", "mode", "merchant_login", "payment_method",
         "inc_curr_label", "email", "deliveries", "invoice",
     ]  # fmt: skip
+    visits = resources.VisitResource()
+    assert [visits.get_field_name(f) for f in visits.get_export_fields()][:3] == [
+        "created_at",
+        "kind",
+        "kind_label",
+    ]
 
 
 def test_a_subclass_adds_a_column_and_filters_the_export(records):
@@ -191,5 +231,5 @@ def test_characters_xlsx_cannot_hold_are_shown_not_dropped(records):
         resources.RejectedRequestResource(), RejectedRequest.objects.all(), "xlsx", "x", "x"
     )
     workbook = openpyxl.load_workbook(io.BytesIO(body(response)))
-    details = [row[3].value for row in workbook.active.iter_rows(min_row=2)]
+    details = [row[4].value for row in workbook.active.iter_rows(min_row=2)]
     assert details == ["bad\ufffdbyte\ufffd"] * RejectedRequest.objects.count()

@@ -68,7 +68,7 @@ def test_view_and_export_gets_the_file(records):
     assert "/admin/robokassa_payments/export/csv/?status=paid" in listing
     response = client.get("/admin/robokassa_payments/export/csv/")
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith('attachment; filename="robokassa-invoice-')
+    assert response["Content-Disposition"].startswith('attachment; filename="robokassa-payments-')
 
 
 def test_export_permission_is_per_model(records):

@@ -4,6 +4,7 @@ with openpyxl's write-only mode, so memory does not grow with the number of rows
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,9 +14,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.encoding import force_str
 from import_export.resources import ModelResource
 
-from .resources import NativeWidget
+from .resources import LabelField, NativeWidget
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -43,14 +45,25 @@ class Exporter:
     instances); otherwise from the library's ``export_resource`` per instance. Both stream.
     """
 
-    def __init__(self, resource: ModelResource) -> None:
+    def __init__(
+        self, resource: ModelResource, *, labels: bool = True, **render_options: Any
+    ) -> None:
+        """``labels=False`` leaves out the ``LabelField`` columns; ``render_options`` go to every
+        widget's ``render`` (``native_dates=True``: times as ``datetime``, for XLSX)."""
         self.resource = resource
-        self.fields = resource.get_export_fields()
+        self.render_options = render_options
+        self.fields = [
+            field
+            for field in resource.get_export_fields()
+            if labels or not isinstance(field, LabelField)
+        ]
         self.names = [resource.get_field_name(field) for field in self.fields]
-        self.headings = resource.get_export_headers()
+        self.headings = [force_str(field.column_name) for field in self.fields]
         self.by_value = all(self._renders_from_value(field) for field in self.fields)
         self.renders = [
-            None if isinstance(field.widget, NativeWidget) else field.widget.render
+            None
+            if isinstance(field.widget, NativeWidget)
+            else functools.partial(field.widget.render, **render_options)
             for field in self.fields
         ]
 
@@ -69,8 +82,11 @@ class Exporter:
         """Each row's values, before the widgets (those of the instance path are rendered)."""
         if self.by_value:
             return queryset.values_list(*self.columns).iterator(chunk_size=CHUNK_SIZE)
-        resource = self.resource
-        return (resource.export_resource(obj) for obj in resource.iter_queryset(queryset))
+        resource, names, options = self.resource, self.names, self.render_options
+        return (
+            resource.export_resource(obj, selected_fields=names, **options)
+            for obj in resource.iter_queryset(queryset)
+        )
 
     @property
     def columns(self) -> list[str]:
@@ -181,7 +197,10 @@ def xlsx_file(exporter: Exporter, queryset: QuerySet, title: str) -> Any:
 def export_response(
     resource: ModelResource, queryset: QuerySet, file_format: str, filename: str, title: str
 ) -> StreamingHttpResponse | FileResponse:
-    exporter = Exporter(resource)
+    if file_format == "xlsx":  # the spreadsheet's own dates; words beside codes
+        exporter = Exporter(resource, native_dates=True)
+    else:
+        exporter = Exporter(resource, labels=file_format == "csv")
     queryset = exporter.prepare(queryset)
     name = f"{filename}.{file_format}"
     if file_format == "xlsx":

@@ -1,5 +1,8 @@
 """What an export contains, per model: django-import-export resources with translated headings,
-ISO 8601 times in the site's time zone and exact amounts.
+ISO 8601 times in the site's time zone (real dates in XLSX), exact amounts, and stable codes
+(``paid``, ``test``, ``bad_signature``) so that an export does not change with the language of
+whoever downloads it; CSV and XLSX add each code's label in a column of its own (``LabelField``),
+JSON does not.
 
 Each column is declared once, as a field of the resource; the order of declaration is the order of
 the columns. Columns read one attribute (or one of a related row) and their widgets render from the
@@ -21,10 +24,14 @@ from ..models import Invoice, PaymentVisit, RejectedRequest, SuccessNotification
 
 
 class IsoDateTimeWidget(widgets.Widget):
-    """An aware time as ISO 8601 in the current time zone."""
+    """An aware time as ISO 8601 in the current time zone; with ``native_dates=True`` (XLSX,
+    whose dates have no time zone), the local date and time itself."""
 
-    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return value.astimezone(timezone.get_current_timezone()).isoformat() if value else ""
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
+        if not value:
+            return None if kwargs.get("native_dates") else ""
+        local = value.astimezone(timezone.get_current_timezone())
+        return local.replace(tzinfo=None) if kwargs.get("native_dates") else local.isoformat()
 
 
 class NativeWidget(widgets.Widget):
@@ -52,11 +59,15 @@ class ChoiceLabelWidget(widgets.Widget):
         return labels.get(value, value or "")
 
 
-class ModeWidget(ChoiceLabelWidget):
-    """The test flag as "test" or "live"."""
+class ModeWidget(widgets.Widget):
+    """The test flag as the code "test" or "live"."""
 
-    def __init__(self) -> None:
-        super().__init__([(True, _("test")), (False, _("live"))])
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return "test" if value else "live"
+
+
+class LabelField(fields.Field):
+    """A column of words for people (a code's translated label): in CSV and XLSX, not in JSON."""
 
 
 def column(attribute: str, heading: Any, widget: widgets.Widget | None = None) -> fields.Field:
@@ -64,8 +75,10 @@ def column(attribute: str, heading: Any, widget: widgets.Widget | None = None) -
     return fields.Field(attribute=attribute, column_name=heading, widget=widget or NativeWidget())
 
 
-def _choices(model: Any, name: str) -> ChoiceLabelWidget:
-    return ChoiceLabelWidget(model._meta.get_field(name).choices)
+def label(model: Any, attribute: str, heading: Any) -> LabelField:
+    """The translated label of choice field ``attribute``'s code, as a column of its own."""
+    widget = ChoiceLabelWidget(model._meta.get_field(attribute).choices)
+    return LabelField(attribute=attribute, column_name=heading, widget=widget)
 
 
 class RecordResourceMetaclass(ModelDeclarativeMetaclass):
@@ -94,7 +107,8 @@ class InvoiceResource(RecordResource):
     inv_id = column("id", _("InvId"))
     created_at = column("created_at", _("Created"), IsoDateTimeWidget())
     paid_at = column("paid_at", _("Paid"), IsoDateTimeWidget())
-    status = column("status", _("Status"), _choices(Invoice, "status"))
+    status = column("status", _("Status"))
+    status_label = label(Invoice, "status", _("Status, in words"))
     amount = column("amount", _("Amount"), NativeWidget())
     mode = column("is_test", _("Mode"), ModeWidget())
     site = column("site__hostname", _("Site"))
@@ -126,7 +140,8 @@ class NotificationResource(RecordResource):
 
 class VisitResource(RecordResource):
     created_at = column("created_at", _("Visited"), IsoDateTimeWidget())
-    kind = column("kind", _("Kind"), _choices(PaymentVisit, "kind"))
+    kind = column("kind", _("Kind"))
+    kind_label = label(PaymentVisit, "kind", _("Kind, in words"))
     inv_id = column("inv_id", _("InvId"))
     out_sum = column("out_sum", _("Amount"), NativeWidget())
     mode = column("is_test", _("Mode"), ModeWidget())
@@ -140,8 +155,9 @@ class VisitResource(RecordResource):
 
 class RejectedRequestResource(RecordResource):
     created_at = column("created_at", _("Received"), IsoDateTimeWidget())
-    endpoint = column("endpoint", _("Endpoint"), _choices(RejectedRequest, "endpoint"))
-    reason = column("reason", _("Reason"), _choices(RejectedRequest, "reason"))
+    endpoint = column("endpoint", _("Endpoint"))
+    reason = column("reason", _("Reason"))
+    reason_label = label(RejectedRequest, "reason", _("Reason, in words"))
     detail = column("detail", _("Detail"))
     inv_id = column("inv_id", _("InvId"))
     method = column("method", _("Method"))

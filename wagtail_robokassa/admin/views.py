@@ -14,9 +14,10 @@ from django.db import models
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.defaults import permission_denied
@@ -149,7 +150,8 @@ class ExportView(RecordIndexView):
         if file_format not in FORMATS:
             raise Http404
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        name = self.model._meta.model_name
+        with translation.override("en"):  # the file's name is the same in every language
+            name = slugify(str(self.model._meta.verbose_name_plural))
         return export_response(
             self.resource_class(),
             self.get_queryset(),

@@ -11,6 +11,8 @@ from wagtail_robokassa.models import RobokassaSettings
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "robokassa-demo"  # noqa: S105 - the local demo's documented login
+ADMIN_NAME = ("Demo", "Admin")
+SANDBOX_HOST = ("127.0.0.1", 8000)
 SHOP = {
     "login": "demo-shop",
     "password1": "demo-live-1",
@@ -60,14 +62,13 @@ class Command(BaseCommand):
     help = "Create the sandbox's admin user, home page and test-mode ROBOKASSA settings."
 
     def handle(self, *args, **options):
-        user_model = get_user_model()
-        if not user_model.objects.filter(username=ADMIN_USERNAME).exists():
-            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD)
+        self._admin()
         site = self._home_site()
-        if (site.hostname, site.port) == ("localhost", 80):
-            # `make demo` serves on port 8000; the emulator notifies this Site's Result URL.
-            site.port = 8000
-            site.save(update_fields=["port"])
+        if (site.hostname, site.port) in (("localhost", 80), ("localhost", 8000)):
+            # `make demo` serves http://127.0.0.1:8000/: the emulator notifies this Site's Result
+            # URL, and the settings panel builds the cabinet's URLs from it.
+            site.hostname, site.port = SANDBOX_HOST
+            site.save(update_fields=["hostname", "port"])
         RobokassaSettings.objects.update_or_create(site=site, defaults=SHOP)
         self.stdout.write(
             "\nThe sandbox is ready:\n"
@@ -76,6 +77,18 @@ class Command(BaseCommand):
             f"(user {ADMIN_USERNAME}, password {ADMIN_PASSWORD})\n"
             "  emulator:  http://127.0.0.1:8000/emulator/Merchant/Index.aspx (ROBOKASSA stand-in)\n"
         )
+
+    def _admin(self) -> None:
+        """The admin, with a name: Account → Preferences (the admin's language) requires one."""
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=ADMIN_USERNAME).first()
+        if user is None:
+            user = user_model.objects.create_superuser(
+                ADMIN_USERNAME, "admin@example.com", ADMIN_PASSWORD
+            )
+        if not (user.first_name and user.last_name):
+            user.first_name, user.last_name = ADMIN_NAME
+            user.save(update_fields=["first_name", "last_name"])
 
     def _home_site(self) -> Site:
         site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
@@ -86,7 +99,10 @@ class Command(BaseCommand):
         root.add_child(instance=home)
         home.save_revision().publish()
         if site is None:
-            site = Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+            hostname, port = SANDBOX_HOST
+            site = Site.objects.create(
+                hostname=hostname, port=port, root_page=home, is_default_site=True
+            )
         else:
             old_root = site.root_page
             site.root_page = home
