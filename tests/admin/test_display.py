@@ -210,3 +210,31 @@ def test_the_dashboard_shows_amounts_and_times_as_the_listings_do(
     assert "990.00\N{NO-BREAK SPACE}₽" in html
     assert display.moment(notification.created_at) in html
     assert ">Sum<" not in html.replace(" ", "")
+
+
+def test_a_buyer_who_came_back_through_the_fail_url_is_shown_not_believed(
+    superuser_client, records
+):
+    """The Fail URL is unsigned: it annotates the payment, its status stays as ROBOKASSA left it."""
+    pending = records["pending"]  # the fixture's fail visit is for this InvId
+    listing = page(superuser_client, URLS["payments"])
+    assert listing.count("Buyer returned via the Fail URL") == 1
+    inspect = page(superuser_client, f"{URLS['payments']}inspect/{pending.pk}/")
+    assert "came back through the Fail URL on" in inspect
+    assert "Pending" in inspect
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+    paid = page(superuser_client, f"{URLS['payments']}inspect/{records['paid'].pk}/")
+    assert "Fail URL" not in paid
+    russian = page(superuser_client, URLS["payments"], "ru")
+    assert "Покупатель вернулся через Fail URL" in russian
+
+
+def test_the_listing_reads_fail_visits_in_the_same_query(superuser_client, records):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        page(superuser_client, URLS["payments"])
+    listing_queries = [q["sql"] for q in queries if "robokassa_paymentvisit" in q["sql"]]
+    assert len(listing_queries) <= 2  # the count and the page, not one per row

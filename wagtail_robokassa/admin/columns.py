@@ -33,6 +33,20 @@ class MoneyColumn(Column):
         return context
 
 
+class PaymentStatusColumn(StatusTagColumn):
+    """A payment's status tag, and a second one when its buyer came back through the Fail URL
+    (``PaymentIndexView`` annotates ``buyer_returned_via_fail``) and it is not paid."""
+
+    cell_template_name = "wagtail_robokassa/admin/payment_status_cell.html"
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["returned_via_fail"] = getattr(
+            instance, "buyer_returned_via_fail", False
+        ) and not getattr(instance, "is_paid", False)
+        return context
+
+
 class FlagColumn(StatusTagColumn):
     """A boolean as a status tag (primary when true)."""
 
@@ -68,7 +82,7 @@ def _column(field: Any) -> Column:
         column = MoneyColumn(name, **options)
     elif field.choices and name in STATUS_TAGS:
         primary = STATUS_TAGS[name]
-        column = StatusTagColumn(
+        column = PaymentStatusColumn(
             name,
             accessor=f"get_{name}_display",
             primary=lambda instance: getattr(instance, name) == primary,

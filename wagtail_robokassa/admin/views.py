@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,7 +28,14 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.datetime import AdminDateInput
 
-from ..models import Invoice, InvoiceStatus, PaymentVisit, RejectedRequest, SuccessNotification
+from ..models import (
+    Invoice,
+    InvoiceStatus,
+    PaymentVisit,
+    RejectedRequest,
+    SuccessNotification,
+    VisitKind,
+)
 from ..page_blocks import find_payment_block
 from ..protocol import MAX_INV_ID
 from . import display, stats
@@ -140,6 +147,23 @@ class RecordIndexView(Forbidden, IndexView):
         return buttons
 
 
+def fail_visits(inv_id: Any) -> QuerySet:
+    """The Fail URL visits for an InvId: the buyer came back without paying (unsigned, so they
+    annotate a payment and never change its state)."""
+    return PaymentVisit.objects.filter(inv_id=inv_id, kind=VisitKind.FAIL)
+
+
+class PaymentIndexView(RecordIndexView):
+    """Payments, each marked when its buyer came back through the Fail URL."""
+
+    def get_base_queryset(self) -> QuerySet:
+        return (
+            super()
+            .get_base_queryset()
+            .annotate(buyer_returned_via_fail=Exists(fail_visits(OuterRef("pk"))))
+        )
+
+
 class ExportView(RecordIndexView):
     """The listing's queryset (filters, search and ordering applied), as a file."""
 
@@ -185,6 +209,20 @@ class RecordInspectView(Forbidden, InspectView):
             return display.parameters(value)
         shown = super().get_field_display_value(field_name, field)
         return display.EMPTY if shown is None or shown == "" else shown
+
+    def get_status_display_value(self) -> Any:
+        invoice = self.object
+        status = invoice.get_status_display()
+        if invoice.is_paid:
+            return status
+        visit = fail_visits(invoice.pk).order_by("created_at").first()
+        if visit is None:
+            return status
+        note = _(
+            "The buyer came back through the Fail URL on %(moment)s. That page is not signed: "
+            "it does not change the payment's status."
+        ) % {"moment": display.moment(visit.created_at)}
+        return format_html("{}<br>{}", status, note)
 
     def get_page_display_value(self) -> Any:
         page = self.object.page

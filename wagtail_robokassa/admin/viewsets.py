@@ -17,7 +17,14 @@ from . import filters, resources
 from .columns import moment_title_column, record_columns
 from .dashboard import can_view_takings
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
-from .views import ExportView, OverviewView, RecordIndexView, RecordInspectView, refuse
+from .views import (
+    ExportView,
+    OverviewView,
+    PaymentIndexView,
+    RecordIndexView,
+    RecordInspectView,
+    refuse,
+)
 
 
 class RecordViewSet(ModelViewSet):
@@ -91,6 +98,7 @@ class PaymentViewSet(RecordViewSet):
         ),
     ]
     filterset_class = filters.InvoiceFilterSet
+    index_view_class = PaymentIndexView
     inv_id_field = "pk"
     text_search_fields = ("email", "description", "reference")
     resource_class = resources.InvoiceResource
