@@ -124,4 +124,5 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _problem(request, _("Payments are unavailable right now. Try again later."), 503)
     if receipt is None and setting("ROBOKASSA_PAY_METHOD", "POST") == "GET":
         return HttpResponseRedirect(start.url)
-    return render_page(request, "wagtail_robokassa/redirect.html", {"start": start, "page": page})
+    context = {"start": start, "page": page, "currency": config.currency_symbol}
+    return render_page(request, "wagtail_robokassa/redirect.html", context)

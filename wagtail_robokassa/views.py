@@ -106,6 +106,11 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
         request=request,
     )
     extra = form.extra_params()
+    back_url, back_title = _way_back(request, visit.invoice)
+    retry_url = None
+    if kind == VisitKind.FAIL and back_title:
+        block_id = visit.invoice.block_id
+        retry_url = f"{back_url}#robokassa-pay-{block_id}" if block_id else back_url
     context = {
         # Only the parameters the shop declared, by bare name, as django-robokassa gave them;
         # the names below (and base_template) always win over them.
@@ -118,8 +123,21 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
         "visit": visit,
         "currency": config.currency_symbol,
         "thank_you_text": thank_you_text(visit.invoice) if kind == VisitKind.SUCCESS else "",
+        "back_url": back_url,
+        "back_title": back_title,
+        "retry_url": retry_url,
     }
     return render_page(request, f"wagtail_robokassa/{kind}.html", context)
+
+
+def _way_back(request: HttpRequest, invoice: Any) -> tuple[str, str]:
+    """The page the buyer paid on (its URL and title) while it is published, else the site's
+    root and no title."""
+    page = invoice.page if invoice is not None and invoice.page_id else None
+    url = page.get_url(request) if page is not None and page.live else None
+    if not url:
+        return "/", ""
+    return url, page.title
 
 
 def _buyer_page(request: HttpRequest, form_class: type, kind: str) -> HttpResponse:

@@ -69,7 +69,7 @@ def test_rendered_page_has_a_signed_form_per_block(client, home):
     assert [read_token(token, 60)[1] for token in tokens] == block_ids(page)
     assert all(read_token(token, 60)[0] == page.pk for token in tokens)
     assert 'action="/robokassa/pay/"' in html
-    assert "990,00 ₽" in html or "990.00 ₽" in html
+    assert "990,00\N{NO-BREAK SPACE}₽" in html or "990.00\N{NO-BREAK SPACE}₽" in html
     assert 'name="amount"' in html
     assert 'min="100' in html
     assert 'type="email"' in html

@@ -9,18 +9,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from ..protocol.amounts import shown_places
+from .. import formatting
 from ..receipt_choices import label_of
 from ..services.config import config_for_request
 
-#: What is shown for a value that is not there.
-EMPTY = "—"
+EMPTY = formatting.EMPTY
+amount = formatting.amount
 #: The one format of a moment, everywhere in the plugin's admin.
 MOMENT_FORMAT = "SHORT_DATETIME_FORMAT"
 
@@ -32,14 +32,6 @@ def moment(value: datetime | None) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, MOMENT_FORMAT)
-
-
-def amount(value: Decimal | None, currency: str = "") -> str:
-    """Two decimals with the locale's separators, then the currency sign (no break before it)."""
-    if value is None:
-        return EMPTY
-    number = number_format(value, shown_places(value), use_l10n=True, force_grouping=True)
-    return f"{number}\N{NO-BREAK SPACE}{currency}" if currency else number
 
 
 def currency_of(request: Any) -> str:
