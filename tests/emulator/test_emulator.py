@@ -278,3 +278,54 @@ def test_opstate_takes_only_ascii_invoice_numbers(client, test_mode, inv_id):
     )
     assert response.status_code == 200
     assert "<Code>3</Code>" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("culture", "browser", "language", "pay"),
+    [("en", "ru", "en", "Pay"), ("ru", "en", "ru", "Оплатить"), ("", "en", "en", "Pay")],
+)
+def test_the_payment_page_speaks_the_payments_culture(
+    client, test_mode, culture, browser, language, pay
+):
+    """As ROBOKASSA's own page: ``Culture`` first, else the browser's language; ``<html lang>``
+    says which."""
+    params = request_for(11, culture=culture) if culture else request_for(11)
+    html = client.post(INDEX, params, HTTP_ACCEPT_LANGUAGE=browser).content.decode()
+    assert f'<html lang="{language}">' in html
+    assert f">{pay}</button>" in html
+
+
+@pytest.mark.django_db
+def test_the_amount_keeps_its_currency_and_the_receipt_says_its_rate(client, test_mode):
+    receipt = Receipt(items=[ReceiptItem(name="Книга", sum=Decimal("250.00"), tax="vat20")])
+    html = client.post(INDEX, request_for(12, "250.00", receipt=receipt)).content.decode()
+    assert "250.00\N{NO-BREAK SPACE}₽" in html
+    assert "VAT 20% (vat20)" in html
+
+
+def test_the_pay_button_is_readable():
+    """WCAG AA: 4.5:1 between the Pay button's text and its background."""
+    import re
+    from pathlib import Path
+
+    import wagtail_robokassa.contrib.emulator as emulator
+
+    css = (Path(emulator.__file__).parent / "templates/robokassa_emulator/base.html").read_text()
+    background, color = re.search(
+        r"\.pay \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{3,6}); \}", css
+    ).groups()
+    assert contrast(background, color) >= 4.5
+
+
+def contrast(first, second):
+    def luminance(colour):
+        colour = colour.lstrip("#")
+        if len(colour) == 3:
+            colour = "".join(c * 2 for c in colour)
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted([luminance(first), luminance(second)], reverse=True)
+    return (high + 0.05) / (low + 0.05)

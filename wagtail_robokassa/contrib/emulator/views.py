@@ -10,12 +10,14 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Site
 
 from ...conf import MerchantConfig, setting
 from ...protocol import opstate_signature, signatures_match
+from ...receipt_choices import label_of
 from ...services.config import config_for_request
 from .checks import emulator_enabled
 from .models import EmulatedOperation
@@ -43,6 +45,10 @@ def _result_url(request: HttpRequest) -> str:
     return site.root_url + reverse("robokassa_result")
 
 
+#: The languages of ROBOKASSA's payment page (``Culture``).
+CULTURES = ("ru", "en")
+
+
 def _next_inv_id() -> int:
     return (EmulatedOperation.objects.aggregate(top=Max("inv_id"))["top"] or 1_000_000) + 1
 
@@ -52,12 +58,11 @@ def _next_inv_id() -> int:
 def index(request: HttpRequest) -> HttpResponse:
     config = _guard(request)
     data = request.POST if request.method == "POST" else request.GET
+    culture = data.get("Culture", "")
     try:
         payment = validate(data, config)
     except InvalidRequest as invalid:
-        return render(
-            request, "robokassa_emulator/error.html", {"errors": invalid.errors}, status=400
-        )
+        return _page(request, "error.html", {"errors": invalid.errors}, culture, status=400)
     operation = EmulatedOperation.objects.create(
         merchant_login=payment.login,
         inv_id=payment.inv_id or _next_inv_id(),
@@ -69,11 +74,32 @@ def index(request: HttpRequest) -> HttpResponse:
         receipt=payment.receipt.to_dict() if payment.receipt else None,
         op_key=new_op_key(),
     )
-    return render(
-        request,
-        "robokassa_emulator/payment.html",
-        {"operation": operation, "receipt": payment.receipt},
-    )
+    context = {
+        "operation": operation,
+        "receipt": payment.receipt,
+        "receipt_lines": _receipt_lines(payment.receipt),
+        "currency": config.currency_symbol,
+    }
+    return _page(request, "payment.html", context, payment.culture)
+
+
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], culture: str, status: int = 200
+) -> HttpResponse:
+    """An emulator page in the payment's ``Culture`` (as ROBOKASSA's own page), else in the
+    browser's language."""
+    language = culture.lower() if culture.lower() in CULTURES else translation.get_language()
+    with translation.override(language):
+        return render(request, f"robokassa_emulator/{template}", context, status=status)
+
+
+def _receipt_lines(receipt: Any) -> list[dict[str, Any]]:
+    if receipt is None:
+        return []
+    return [
+        {"name": item.name, "sum": item.sum, "tax": label_of("tax", item.tax.value)}
+        for item in receipt.items
+    ]
 
 
 @require_POST
