@@ -108,7 +108,7 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
     extra = form.extra_params()
     back_url, back_title = _way_back(request, visit.invoice)
     retry_url = None
-    if kind == VisitKind.FAIL and back_title:
+    if kind == VisitKind.FAIL and back_title and visit.invoice is not None:
         block_id = visit.invoice.block_id
         retry_url = f"{back_url}#robokassa-pay-{block_id}" if block_id else back_url
     context = {
@@ -135,7 +135,7 @@ def _way_back(request: HttpRequest, invoice: Any) -> tuple[str, str]:
     root and no title."""
     page = invoice.page if invoice is not None and invoice.page_id else None
     url = page.get_url(request) if page is not None and page.live else None
-    if not url:
+    if page is None or not url:
         return "/", ""
     return url, page.title
 

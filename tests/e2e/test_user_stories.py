@@ -60,7 +60,7 @@ def test_2_editor_adds_a_payment_block_and_publishes(page, live_server, shop):
     assert course.live
     page.goto(f"{live_server.url}{course.url}")
     assert page.get_by_role("button", name="Enrol").is_enabled()
-    assert page.inner_text(".robokassa-pay-amount").startswith("4990.00")
+    assert page.inner_text(".robokassa-pay-amount") == "4,990.00\N{NO-BREAK SPACE}₽"
     shot(page, "2-published-page")
 
 

@@ -208,3 +208,26 @@ def test_a_shop_in_test_mode_needs_no_live_passwords_yet(admin, site, admin_conf
     assert admin.post(edit_url(site), data).status_code == 302
     row = RobokassaSettings.objects.get(site=site)
     assert (row.test_mode, row.password1, row.test_password1) == (True, "", "s3cret-test-one")
+
+
+def test_each_password_box_announces_its_state_and_each_clear_box_names_its_password(
+    admin, site, admin_configured
+):
+    """Screen readers hear "Stored…" / "Not set." with the box itself, and the "clear" boxes
+    do not all share one name."""
+    import re
+
+    RobokassaSettings.objects.create(site=site, login="my-shop", password1="kept-one")
+    html = admin.get(edit_url(site)).content.decode()
+    for name in ("password1", "password2", "test_password1", "test_password2"):
+        box = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        described = re.search(r'aria-describedby="([^"]*)"', box).group(1).split()
+        assert f"id_{name}-state" in described
+        assert f'id="id_{name}-state"' in html
+    RobokassaSettings.objects.filter(site=site).update(password2="kept-two")
+    html = admin.get(edit_url(site)).content.decode()
+    clears = re.findall(r'<label class="robokassa-secret-clear">(.*?)</label>', html, re.S)
+    names = [" ".join(re.sub(r"<[^>]+>", " ", clear).split()) for clear in clears]
+    assert len(names) == 2
+    assert len(set(names)) == 2  # each says which password it clears
+    assert all(name.startswith("Clear the stored value") for name in names)

@@ -13,7 +13,7 @@ from wagtail.admin.ui.components import Component
 
 from ..models import SuccessNotification
 from ..services.config import config_for_request
-from . import stats
+from . import display, stats
 from .charts import takings_chart
 from .permissions import policy_for
 
@@ -57,7 +57,7 @@ class TakingsPanel(Component):
         return {
             "request": self.request,  # for the shop's currency
             "days": days,
-            "chart": takings_chart(days, "robokassa-home-chart"),
+            "chart": takings_chart(days, "robokassa-home-chart", display.currency_of(self.request)),
             "latest": stats.latest_notifications(5, test),
             "test": test,
             "heading": _("ROBOKASSA: test takings, the last 30 days")

@@ -28,6 +28,7 @@ class SecretInput(forms.PasswordInput):
         stored: bool = False,
         locked: bool = False,
         unreadable: bool = False,
+        label: Any = "",
         attrs: Any = None,
     ) -> None:
         super().__init__(
@@ -36,14 +37,23 @@ class SecretInput(forms.PasswordInput):
         self.stored = stored
         self.locked = locked
         self.unreadable = unreadable
+        #: The field's label, so that each "clear" checkbox says which value it clears.
+        self.label = label
 
     def get_context(self, name: str, value: Any, attrs: Any) -> dict[str, Any]:
+        attrs = dict(attrs or {})
+        state_id = f"{attrs.get('id') or name}-state"
+        if not self.locked:  # screen readers announce "Stored" / "Not set" with the box
+            described = attrs.get("aria-describedby", "")
+            attrs["aria-describedby"] = f"{described} {state_id}".strip()
         context = super().get_context(name, None, attrs)
         context["widget"].update(
             stored=self.stored,
             locked=self.locked,
             unreadable=self.unreadable,
             clear_name=clear_name(name),
+            state_id=state_id,
+            label=self.label,
         )
         return context
 
@@ -77,6 +87,7 @@ class RobokassaSettingsForm(WagtailAdminModelForm):
                     stored=bool(value),
                     locked=name in self.locked,
                     unreadable=isinstance(value, UnreadableSecret),
+                    label=field.label,
                 )
         for name, value in self.locked.items():
             field = self.fields[name]

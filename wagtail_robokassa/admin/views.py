@@ -335,7 +335,9 @@ class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
         context.update(
             form=form,
             days=days,
-            chart=takings_chart(days, "robokassa-overview-chart"),
+            chart=takings_chart(
+                days, "robokassa-overview-chart", display.currency_of(self.request)
+            ),
             total=sum((day.total for day in days), stats.ZERO),
             count=sum(day.count for day in days),
             by_status=[
