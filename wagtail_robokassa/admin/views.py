@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+import django_filters
 from django import forms
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
@@ -21,10 +23,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.defaults import permission_denied
-from django.views.generic import TemplateView
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.generic import IndexView, InspectView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import Button
 from wagtail.admin.widgets.datetime import AdminDateInput
 
@@ -38,10 +40,12 @@ from ..models import (
 )
 from ..page_blocks import find_payment_block
 from ..protocol import MAX_INV_ID
+from ..protocol.amounts import plain_amount
 from . import display, stats
 from .charts import takings_chart
-from .dashboard import can_view_takings
+from .dashboard import can_view_takings, shows_test_takings
 from .exporting import FORMATS, export_response
+from .filters import MODES
 
 _DIGITS = re.compile(r"[0-9]{1,10}\Z")
 NAMESPACES = {
@@ -281,6 +285,8 @@ class RecordInspectView(Forbidden, InspectView):
 
 EARLIEST_DAY = date(2000, 1, 1)
 LATEST_DAY = date(9000, 12, 31)
+#: The period shown when none is chosen, and the longest one shown.
+DEFAULT_DAYS, LONGEST_DAYS = 30, 366
 
 
 def _day_in_range(value: date | None) -> None:
@@ -291,50 +297,98 @@ def _day_in_range(value: date | None) -> None:
         )
 
 
-class PeriodForm(forms.Form):
-    start = forms.DateField(
-        label=_("From"), required=False, widget=AdminDateInput, validators=[_day_in_range]
+def _as_is(queryset: QuerySet, name: str, value: Any) -> QuerySet:
+    """The period and the mode choose the days and the figures (``OverviewView``), not rows."""
+    return queryset
+
+
+class OverviewFilterSet(WagtailFilterSet):
+    """The Overview's filters, in Wagtail's filter panel with its date widgets."""
+
+    start = django_filters.DateFilter(
+        label=_("From"), widget=AdminDateInput, method=_as_is, validators=[_day_in_range]
     )
-    end = forms.DateField(
-        label=_("To"), required=False, widget=AdminDateInput, validators=[_day_in_range]
+    end = django_filters.DateFilter(
+        label=_("To"), widget=AdminDateInput, method=_as_is, validators=[_day_in_range]
     )
-    mode = forms.ChoiceField(
-        label=_("Mode"), choices=[("live", _("Live")), ("test", _("Test"))], required=False
+    mode = django_filters.ChoiceFilter(
+        label=_("Mode"), choices=MODES, method=_as_is, empty_label=None
     )
 
-    def period(self) -> tuple[Any, Any]:
-        last = stats.today()
-        first = last - timedelta(29)
-        if self.is_valid():
-            last = self.cleaned_data["end"] or last
-            first = self.cleaned_data["start"] or last - timedelta(29)
-        if first > last:
-            first, last = last, first
-        return max(first, last - timedelta(365)), last
+    class Meta:
+        model = SuccessNotification
+        fields: list[str] = []
 
 
-class OverviewView(Forbidden, WagtailAdminTemplateMixin, TemplateView):
-    """Takings by day for a period, and invoices by status."""
+def period(cleaned: dict[str, Any]) -> tuple[date, date]:
+    """The chosen days (the last 30 by default), in order, at most a year and a day long."""
+    last = cleaned.get("end") or stats.today()
+    first = cleaned.get("start") or last - timedelta(DEFAULT_DAYS - 1)
+    if first > last:
+        first, last = last, first
+    return max(first, last - timedelta(LONGEST_DAYS - 1)), last
 
-    template_name = "wagtail_robokassa/admin/overview.html"
+
+class OverviewView(Forbidden, ReportView):
+    """A Wagtail report: takings by day for a period (chart and table, exportable) and payments
+    by status. The mode defaults to the shop's current one."""
+
     page_title = _("Overview")
     header_icon = "key"
+    results_template_name = "wagtail_robokassa/admin/overview_results.html"
+    index_url_name = "robokassa_overview:index"
+    index_results_url_name = "robokassa_overview:index_results"
+    filterset_class = OverviewFilterSet
+    paginate_by = None
+    list_export = ["day", "count", "total"]
+    export_headings = {"day": _("Day"), "count": _("Notifications"), "total": _("Amount")}
 
-    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if not can_view_takings(request.user):
-            raise PermissionDenied
-        return super().get(request, *args, **kwargs)
+            return permission_denied(request, PermissionDenied("no view permission"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_filterset_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs()
+        data = kwargs["data"].copy()
+        if not data.get("mode"):  # the shop's current mode: a shop in test mode sees its tests
+            data["mode"] = "test" if shows_test_takings(self.request) else "live"
+        kwargs["data"] = data
+        return kwargs
+
+    def get_queryset(self) -> QuerySet:
+        return SuccessNotification.objects.none()  # the filters' model; figures come from stats
+
+    @cached_property
+    def choice(self) -> tuple[date, date, bool]:
+        filters = self.filters
+        cleaned = filters.form.cleaned_data if filters is not None and filters.is_valid() else {}
+        first, last = period(cleaned)
+        # With a day out of range the form is invalid: the mode asked for still applies.
+        mode = cleaned.get("mode") or (filters.data.get("mode") if filters is not None else "")
+        return first, last, mode == "test"
+
+    def get_filtered_queryset(self) -> list[stats.Day]:
+        first, last, test = self.choice
+        return stats.daily_takings(first, last, test)
+
+    def get_filename(self) -> str:
+        first, last, test = self.choice
+        mode = "test" if test else "live"
+        return f"robokassa-overview-{mode}-{first:%Y%m%d}-{last:%Y%m%d}"
+
+    def to_row_dict(self, item: stats.Day) -> dict[str, Any]:
+        # 150.50, not the 150.5 a database sum may give: exact, and read as money.
+        return {"day": item.day, "count": item.count, "total": Decimal(plain_amount(item.total))}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        form = PeriodForm(self.request.GET or None)
-        first, last = form.period()
-        test = form.is_valid() and form.cleaned_data.get("mode") == "test"
-        days = stats.daily_takings(first, last, test)
+        first, last, test = self.choice
+        days = list(self.object_list)
         statuses = dict(InvoiceStatus.choices)
         context.update(
-            form=form,
             days=days,
+            test=test,
             chart=takings_chart(
                 days, "robokassa-overview-chart", display.currency_of(self.request)
             ),

@@ -173,7 +173,10 @@ class OverviewViewSet(ViewSet):
     )
 
     def get_urlpatterns(self) -> list:
-        return [path("", OverviewView.as_view(), name="index")]
+        return [
+            path("", OverviewView.as_view(), name="index"),
+            path("results/", OverviewView.as_view(results_only=True), name="index_results"),
+        ]
 
 
 def _can_edit_settings(user: Any) -> bool:

@@ -1,0 +1,65 @@
+"""The Overview as a Wagtail report: its own title and breadcrumbs, filters in Wagtail's filter
+panel with its date picker, the mode of the shop by default, and its table as CSV or XLSX."""
+
+import csv
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from tests.admin.test_dashboard import pay
+from tests.admin.test_export import body
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/robokassa_overview/"
+
+
+def test_it_is_a_report_titled_overview(superuser_client):
+    html = superuser_client.get(URL).content.decode()
+    assert "<title>Overview - Wagtail</title>" in html or "<title>Overview" in html
+    assert 'href="/admin/"' in html  # breadcrumbs start at the dashboard
+    assert 'initDateChooser("id_start"' in html  # Wagtail's date picker, in the filter panel
+    assert 'initDateChooser("id_end"' in html
+
+
+@pytest.mark.parametrize(("test_mode", "expected"), [(True, "990.00"), (False, "5.00")])
+def test_the_mode_is_the_shops_unless_chosen(superuser_client, settings, test_mode, expected):
+    settings.ROBOKASSA_TEST_MODE = test_mode
+    pay(1, "990.00", 0, is_test=True)
+    pay(2, "5.00", 0)
+    response = superuser_client.get(URL)
+    assert response.context["total"] == Decimal(expected)
+    other = "live" if test_mode else "test"
+    chosen = superuser_client.get(URL, {"mode": other})
+    assert chosen.context["total"] == Decimal("5.00" if test_mode else "990.00")
+
+
+def test_the_table_downloads_as_csv_and_xlsx(superuser_client):
+    pay(1, "100.00", 2)
+    pay(2, "50.50", 2)
+    start = timezone.localdate() - timezone.timedelta(days=6)
+    params = {"start": start.isoformat(), "mode": "live"}
+    response = superuser_client.get(URL, {**params, "export": "csv"})
+    assert response.status_code == 200
+    assert "robokassa-overview-live-" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
+    assert rows[0] == ["Day", "Notifications", "Amount"]
+    assert len(rows) == 1 + 7
+    two_days_ago = (timezone.localdate() - timezone.timedelta(days=2)).isoformat()
+    assert [two_days_ago, "2", "150.50"] in rows
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(body(superuser_client.get(URL, {**params, "export": "xlsx"})))
+    )
+    cells = [[cell.value for cell in row] for row in workbook.active.iter_rows()]
+    assert len(cells) == 1 + 7
+    assert sum(Decimal(str(row[2])) for row in cells[1:]) == Decimal("150.50")
+
+
+def test_the_results_alone_answer_the_filter_panel(superuser_client):
+    """Wagtail's filter panel reloads only the results."""
+    response = superuser_client.get(URL + "results/", {"mode": "test"})
+    assert response.status_code == 200
+    assert "<svg" in response.content.decode()
+    assert "<html" not in response.content.decode()
