@@ -18,7 +18,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev,sandbox]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# axe-core (npm) for the browser tests' accessibility checks; without npm they are skipped
+# (and fail under REQUIRE_E2E=1).
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the accessibility checks will be skipped"; fi
+
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 fuzz: $(STAMP)
@@ -53,4 +61,4 @@ compilemessages: $(STAMP)
 	cd sandbox/demo && ../../$(BIN)/django-admin compilemessages -l ru
 
 clean:
-	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info node_modules

@@ -7,6 +7,7 @@ while quietly testing less.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,6 +29,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 needs DATABASE_URL=postgres://...")
 
 
+#: axe-core's browser build, installed from the npm registry by ``make test`` (package.json).
+AXE_CORE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+
+
 def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -43,6 +48,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             pytest.skip(message)
     if item.get_closest_marker("e2e") and (chromium_path() is None or not _has_playwright()):
         message = "needs Chromium and the playwright package"
+        if _required("REQUIRE_E2E"):
+            pytest.fail(message + " while REQUIRE_E2E=1")
+        pytest.skip(message)
+    if item.get_closest_marker("axe") and not AXE_CORE.exists():
+        message = "needs axe-core (make test installs it with npm)"
         if _required("REQUIRE_E2E"):
             pytest.fail(message + " while REQUIRE_E2E=1")
         pytest.skip(message)
