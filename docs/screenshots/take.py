@@ -1,0 +1,86 @@
+"""Take the README's screenshots from a running sandbox (``make demo`` in another terminal):
+
+    .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8000]
+
+Pays once and declines once through the emulator, then saves each page in English and in
+Russian, at a desktop width and at a phone's (390 px), as ``<page>-<language>-<width>.png``
+next to this file. Needs Chromium (Debian's ``chromium``) and Playwright.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+WIDTHS = {"desktop": 1280, "phone": 390}
+ADMIN = ("admin", "robokassa-demo")
+
+
+def pay(page: Page, base: str, button: str) -> None:
+    page.goto(base + "/")
+    form = page.locator("form.robokassa-pay").first
+    form.locator("input[name=email]").fill("buyer@example.com")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    page.locator(f"button.{button}").click()
+    page.wait_for_load_state()
+
+
+def main(base: str) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
+        )
+        for language in ("en", "ru"):
+            for width_name, width in WIDTHS.items():
+                context = browser.new_context(
+                    viewport={"width": width, "height": 900}, locale=language
+                )
+                page = context.new_page()
+
+                def shot(name: str, page: Page = page, suffix: str = f"{language}-{width_name}"):
+                    page.screenshot(path=HERE / f"{name}-{suffix}.png", full_page=True)
+
+                page.goto(base + "/")
+                shot("payment-buttons")
+                pay(page, base, "decline")
+                shot("fail-page")
+                page.goto(base + "/")
+                form = page.locator("form.robokassa-pay").first
+                form.locator("input[name=email]").fill("buyer@example.com")
+                form.locator("button[type=submit]").click()
+                page.wait_for_url("**/emulator/Merchant/Index.aspx")
+                shot("emulator")
+                page.locator("button.pay").click()
+                page.wait_for_url("**/robokassa/success/**")
+                shot("success-page")
+
+                page.goto(base + "/admin/login/")
+                page.fill("#id_username", ADMIN[0])
+                page.fill("#id_password", ADMIN[1])
+                page.click("button[type=submit]")
+                page.wait_for_url(re.compile(r".*/admin/$"))
+                shot("dashboard")
+                page.goto(base + "/admin/robokassa_overview/")
+                shot("overview")
+                page.goto(base + "/admin/robokassa_payments/")
+                shot("payments")
+                paid = page.locator(
+                    "main table.listing tbody tr", has=page.locator(".w-status--primary")
+                )
+                inspect = paid.first.locator("a[href*='/inspect/']").first.get_attribute("href")
+                page.goto(base + inspect)
+                shot("payment-inspect")
+                page.goto(base + "/admin/settings/wagtail_robokassa/robokassasettings/")
+                shot("settings-panel")
+                context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
