@@ -1,0 +1,188 @@
+"""Asking ROBOKASSA what happened to a payment: the XML status interface (``OpStateExt``) over
+HTTP, on the protocol core's ``opstate_request`` and ``parse_opstate``.
+
+``check_status(config, inv_id)`` answers with the operation's ``OpState`` or raises a
+``StatusCheckError`` whose message says what to do: a network failure or a broken answer
+(``Unreachable``, ``BadAnswer``; nothing is known), or ROBOKASSA's own refusal
+(``StatusRefused``, with a sentence per result code: a wrong Password #2 or algorithm, a wrong
+login, …). An InvId ROBOKASSA has no operation for is ``OperationNotFound`` (a buyer who left
+before paying). Connection errors and 5xx answers are retried a bounded number of times;
+every request has a connect and a read timeout. The answer is parsed by the protocol core, which
+refuses document types and entity declarations (no entity expansion, no external fetch).
+
+``ROBOKASSA_STATUS_URL`` replaces ROBOKASSA's address (the emulator's in tests and the sandbox).
+Passwords never appear in an error message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_exceptions
+from urllib3.util.retry import Retry
+
+from .conf import MerchantConfig, setting
+from .protocol import OperationState, OpState, OpStateResult, opstate_request, parse_opstate
+from .protocol.errors import OpStateError
+from .protocol.opstate import MAX_RESPONSE_BYTES, OPSTATE_PATH
+
+#: Seconds to connect, and to wait for the answer.
+TIMEOUT = (5.0, 15.0)
+#: Attempts after the first, on a connection error or a 5xx answer.
+RETRIES = 2
+
+
+class StatusCheckError(Exception):
+    """A status check that gave no state. ``str()`` is a sentence for the merchant."""
+
+    #: Whether the same check may succeed later (the network, ROBOKASSA's internal errors).
+    transient = False
+
+
+class Unreachable(StatusCheckError):
+    transient = True
+
+
+class BadAnswer(StatusCheckError):
+    transient = True
+
+
+class StatusRefused(StatusCheckError):
+    """ROBOKASSA answered with an error code (``result``)."""
+
+    def __init__(self, result: OpStateResult, code: int, message: Any) -> None:
+        super().__init__(str(message))
+        self.result = result
+        self.code = code
+        self.transient = result is OpStateResult.INTERNAL_ERROR
+
+
+class NotConfigured(StatusCheckError):
+    """The shop has no login or no Password #2 for this mode: nothing was asked."""
+
+
+class OperationNotFound(StatusRefused):
+    """No operation with this InvId: normal for a checkout the buyer left before paying."""
+
+
+MESSAGES = {
+    OpStateResult.BAD_SIGNATURE: _(
+        "ROBOKASSA refused the signature: Password #2 or the hash algorithm is wrong."
+    ),
+    OpStateResult.SHOP_NOT_FOUND: _(
+        "ROBOKASSA does not know this shop, or it is not active: the merchant login is wrong."
+    ),
+    OpStateResult.NOT_FOUND: _(
+        "ROBOKASSA has no operation with this InvId: the buyer did not get as far as paying."
+    ),
+    OpStateResult.AMBIGUOUS: _(
+        "ROBOKASSA has two operations with this InvId (a test one and a live one)."
+    ),
+    OpStateResult.INTERNAL_ERROR: _("ROBOKASSA reported an internal error: try again later."),
+}
+
+
+def status_url(config: MerchantConfig) -> str:
+    """Where the status interface is: ``ROBOKASSA_STATUS_URL``, else the shop's ROBOKASSA host."""
+    return setting("ROBOKASSA_STATUS_URL", "") or f"https://{config.host}{OPSTATE_PATH}"
+
+
+def new_session() -> requests.Session:
+    """A session that retries connection errors and 5xx answers, with a short back-off."""
+    retry = Retry(
+        total=RETRIES,
+        connect=RETRIES,
+        read=0,  # the request may have been processed: do not resend on a read error
+        status=RETRIES,
+        status_forcelist=(500, 502, 503, 504),
+        allowed_methods=frozenset({"POST"}),  # a status check changes nothing at ROBOKASSA
+        backoff_factor=0.2,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def check_status(
+    config: MerchantConfig,
+    inv_id: int,
+    *,
+    is_test: bool = False,
+    session: requests.Session | None = None,
+) -> OpState:
+    """The state of operation ``inv_id`` at ROBOKASSA (signed with the live or the test
+    Password #2, by ``is_test``). Raises a ``StatusCheckError``."""
+    try:
+        password2 = config.password2_for(is_test)
+    except ImproperlyConfigured as error:
+        raise NotConfigured(str(error)) from None
+    if not config.login:
+        raise NotConfigured(_("The merchant login is not configured."))
+    fields = opstate_request(config.login, inv_id, password2, algorithm=config.algorithm)
+    answer = _post(session or new_session(), status_url(config), fields)
+    try:
+        state = parse_opstate(answer)
+    except OpStateError as error:
+        message = _("ROBOKASSA's answer could not be read: %(error)s") % {"error": error}
+        raise BadAnswer(message) from None
+    if state.result is OpStateResult.OK and state.state is not None:
+        return state
+    if state.result is OpStateResult.OK:
+        raise BadAnswer(_("ROBOKASSA's answer has no operation state."))
+    known = MESSAGES.get(state.result)
+    refusal = known or _("ROBOKASSA refused the request with code %(code)s: %(description)s") % {
+        "code": state.result_code,
+        "description": state.result_description[:200],
+    }
+    error_class = OperationNotFound if state.result is OpStateResult.NOT_FOUND else StatusRefused
+    raise error_class(state.result, state.result_code, refusal)
+
+
+def _post(session: requests.Session, url: str, fields: list[tuple[str, str]]) -> bytes:
+    try:
+        with session.post(url, data=fields, timeout=TIMEOUT, stream=True) as response:
+            body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
+            status = response.status_code
+    except requests.RequestException as error:
+        if _timed_out(error):
+            raise Unreachable(_("ROBOKASSA did not answer in time.")) from None
+        raise Unreachable(
+            _("ROBOKASSA could not be reached (%(error)s).") % {"error": type(error).__name__}
+        ) from None
+    if status != 200:
+        raise BadAnswer(_("ROBOKASSA answered with HTTP status %(status)s.") % {"status": status})
+    if len(body) > MAX_RESPONSE_BYTES:
+        raise BadAnswer(_("ROBOKASSA's answer is too large."))
+    return body
+
+
+def _timed_out(error: requests.RequestException) -> bool:
+    """Whether the request timed out (requests reports a read timeout that is not retried as a
+    connection error around urllib3's ``ReadTimeoutError``)."""
+    if isinstance(error, requests.Timeout):
+        return True
+    reason = getattr(error.args[0] if error.args else None, "reason", None)
+    if isinstance(reason, urllib3_exceptions.NewConnectionError):
+        return False  # refused (urllib3 files it under connect timeouts)
+    return isinstance(reason, TimeoutError | urllib3_exceptions.TimeoutError)
+
+
+__all__ = [
+    "BadAnswer",
+    "NotConfigured",
+    "OperationNotFound",
+    "OperationState",
+    "StatusCheckError",
+    "StatusRefused",
+    "Unreachable",
+    "check_status",
+    "new_session",
+    "status_url",
+]
