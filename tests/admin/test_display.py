@@ -155,6 +155,8 @@ def test_the_block_is_named_and_links_to_the_page_editor(superuser_client, recor
         (Decimal("9.76950000"), "9.7695"),
         (Decimal("1234567.8"), "1,234,567.80"),
         (Decimal("0"), "0.00"),
+        ("250.5", "250.50"),  # a receipt's sum, stored as text
+        ("n/a", "n/a"),  # not a number: shown as it is
         (None, "—"),
     ],
 )

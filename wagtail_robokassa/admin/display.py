@@ -5,7 +5,6 @@ em dash for nothing. Exports keep the exact values; this is for people."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -72,7 +71,7 @@ def receipt(value: dict[str, Any] | None, currency: str = "") -> SafeString | st
             (
                 item.get("name") or EMPTY,
                 item.get("quantity") or "1",
-                amount(_decimal(item.get("sum")), currency),
+                amount(item.get("sum"), currency),
                 label_of("tax", item.get("tax")),
                 label_of("payment_method", item.get("payment_method")),
                 label_of("payment_object", item.get("payment_object")),
@@ -91,10 +90,3 @@ def receipt(value: dict[str, Any] | None, currency: str = "") -> SafeString | st
         head,
         lines,
     )
-
-
-def _decimal(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except ArithmeticError:
-        return None

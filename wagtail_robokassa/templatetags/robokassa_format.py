@@ -14,10 +14,4 @@ register = template.Library()
 
 @register.filter
 def money(value: Decimal | str | None, currency: str = "") -> str:
-    if value in (None, ""):
-        return formatting.EMPTY
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-    return formatting.amount(number, currency)
+    return formatting.amount(value, currency)
