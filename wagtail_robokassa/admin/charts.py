@@ -178,11 +178,15 @@ def _peak(
     if index is None:
         return SafeString("")
     value = series.values[index]
-    x = min(max(LEFT + (index + 0.5) * slot, LEFT + 40), WIDTH - RIGHT - 40)
+    x = LEFT + (index + 0.5) * slot
+    # Near an edge the text ends (or starts) at the plot's edge instead of running off it.
+    anchor = "end" if x > WIDTH - RIGHT - 60 else "start" if x < LEFT + 60 else "middle"
+    x = WIDTH - RIGHT if anchor == "end" else LEFT if anchor == "start" else x
     return format_html(
-        '<text class="robokassa-chart-peak" x="{}" y="{}" text-anchor="middle">{}</text>',
+        '<text class="robokassa-chart-peak" x="{}" y="{}" text-anchor="{}">{}</text>',
         f"{x:.1f}",
         f"{y(value) - 6:.1f}",
+        anchor,
         formatting.amount(value, currency),
     )
 
