@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.status_servers import emulator, misbehaving  # noqa: F401 - shared fixtures
+
 settings.register_profile(
     "default", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

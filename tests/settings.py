@@ -13,7 +13,7 @@ SECRET_KEY = "tests-only-key-not-a-secret"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 ROOT_URLCONF = "tests.urls"
-INSTALLED_APPS = ["tests.testapp", *INSTALLED_APPS]
+INSTALLED_APPS = ["tests.testapp", *INSTALLED_APPS, "django_tasks_db"]
 TEMPLATES = [{**TEMPLATES[0], "DIRS": [BASE_DIR / "templates", *TEMPLATES[0]["DIRS"]]}]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -26,7 +26,7 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The sandbox's choices are not the plugin's defaults: tests that want them set them.
-del ROBOKASSA_TEST_FORM_TARGET, ROBOKASSA_BASE_TEMPLATE  # noqa: F821
+del ROBOKASSA_TEST_FORM_TARGET, ROBOKASSA_BASE_TEMPLATE, ROBOKASSA_STATUS_URL  # noqa: F821
 ROBOKASSA_EMULATOR_ENABLED = True
 ROBOKASSA_LOGIN = "demo"
 ROBOKASSA_PASSWORD1 = "live-password-1"

@@ -33,6 +33,11 @@ E011 = "ROBOKASSA_ENCRYPTION_KEYS cannot make encryption keys: {error}"
 E011_HINT = "Give a list of non-empty secret strings, the one to encrypt with first."
 E012 = "ROBOKASSA_WRITE_PATH {name!r} cannot write payments to {vendor} (database {alias!r})."
 E012_HINT = "Use one of: {names}."
+E013 = "ROBOKASSA_RECONCILE_AFTER and ROBOKASSA_RECONCILE_WITHIN make no window: {error}"
+E013_HINT = (
+    "Give durations such as 600 (seconds), timedelta(minutes=10), '10m', '2h' or '3d', the "
+    "second longer than the first."
+)
 
 
 def _server_configured() -> bool:
@@ -145,3 +150,11 @@ def check_write_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
     message = E012.format(name=name, vendor=db.vendor, alias=DEFAULT_DB_ALIAS)
     hint = E012_HINT.format(names=", ".join(supported_names(db)))
     return [Error(message, hint=hint, id="robokassa.E012")]
+
+
+@register(TAG)
+def check_reconcile_window(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E013: the reconciliation window's settings are durations, the second the longer."""
+    from .services.sweeps import reconcile_window
+
+    return _refused_setting(reconcile_window, E013, E013_HINT, "robokassa.E013")

@@ -16,6 +16,7 @@ Passwords never appear in an error message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -26,7 +27,14 @@ from urllib3 import exceptions as urllib3_exceptions
 from urllib3.util.retry import Retry
 
 from .conf import MerchantConfig, setting
-from .protocol import OperationState, OpState, OpStateResult, opstate_request, parse_opstate
+from .protocol import (
+    MAX_INV_ID,
+    OperationState,
+    OpState,
+    OpStateResult,
+    opstate_request,
+    parse_opstate,
+)
 from .protocol.errors import OpStateError
 from .protocol.opstate import MAX_RESPONSE_BYTES, OPSTATE_PATH
 
@@ -145,6 +153,50 @@ def check_status(
     raise error_class(state.result, state.result_code, refusal)
 
 
+#: The InvId a connection check asks about: the largest there is, which no shop reaches.
+PROBE_INV_ID = MAX_INV_ID
+
+
+@dataclass(frozen=True)
+class PairCheck:
+    """What a connection check found for one pair of passwords (live or test)."""
+
+    is_test: bool
+    #: True: the login and Password #2 are right; False: one is wrong or not set; None: the
+    #: check could not tell (ROBOKASSA unreachable or failing).
+    ok: bool | None
+    message: str
+
+
+def check_connection(
+    config: MerchantConfig, *, session: requests.Session | None = None
+) -> list[PairCheck]:
+    """Whether ROBOKASSA accepts the login and each pair's Password #2 with the hash algorithm:
+    a status check of an InvId nobody uses answers "no such operation" only when they are right
+    (``SHOP_NOT_FOUND`` for a wrong login, ``BAD_SIGNATURE`` for a wrong password or algorithm).
+    Passwords never appear in the messages."""
+    session = session or new_session()
+    return [_check_pair(config, is_test, session) for is_test in (False, True)]
+
+
+def _check_pair(config: MerchantConfig, is_test: bool, session: requests.Session) -> PairCheck:
+    try:
+        check_status(config, PROBE_INV_ID, is_test=is_test, session=session)
+    except OperationNotFound:
+        return PairCheck(is_test, True, str(_("The login and Password #2 are right.")))
+    except StatusRefused as refusal:
+        if refusal.result is OpStateResult.AMBIGUOUS:  # an answer about the operation: accepted
+            return PairCheck(is_test, True, str(_("The login and Password #2 are right.")))
+        if refusal.transient or refusal.result is OpStateResult.UNKNOWN:
+            return PairCheck(is_test, None, str(refusal))
+        return PairCheck(is_test, False, str(refusal))
+    except NotConfigured as missing:
+        return PairCheck(is_test, False, str(missing))
+    except StatusCheckError as error:
+        return PairCheck(is_test, None, str(error))
+    return PairCheck(is_test, True, str(_("The login and Password #2 are right.")))
+
+
 def _post(session: requests.Session, url: str, fields: list[tuple[str, str]]) -> bytes:
     try:
         with session.post(url, data=fields, timeout=TIMEOUT, stream=True) as response:
@@ -179,9 +231,11 @@ __all__ = [
     "NotConfigured",
     "OperationNotFound",
     "OperationState",
+    "PairCheck",
     "StatusCheckError",
     "StatusRefused",
     "Unreachable",
+    "check_connection",
     "check_status",
     "new_session",
     "status_url",

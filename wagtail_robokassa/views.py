@@ -86,6 +86,7 @@ def _refusal_page(request: HttpRequest, form: Any, endpoint: str, config: Mercha
         client_ip=client_ip(request),
         inv_id=callback.inv_id if callback else None,
         config=config,
+        callback=callback,
     )
     context = {
         "form": form,

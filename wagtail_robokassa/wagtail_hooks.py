@@ -8,6 +8,7 @@ from .admin.permissions import register_policies
 register_policies()
 
 from .admin.dashboard import TakingsPanel, TakingsSummaryItem, can_view_takings  # noqa: E402
+from .admin.problems import ProblemsPanel, can_view_rejections  # noqa: E402
 from .admin.viewsets import RobokassaViewSetGroup  # noqa: E402
 
 
@@ -30,5 +31,7 @@ def add_takings_summary(request, items):
 
 @hooks.register("construct_homepage_panels")
 def add_takings_panel(request, panels):
+    if can_view_rejections(request.user):
+        panels.append(ProblemsPanel(request))
     if can_view_takings(request.user):
         panels.append(TakingsPanel(request))

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from wagtail_robokassa.protocol import result_signature
+
 HERE = Path(__file__).resolve().parent
 WIDTHS = {"desktop": 1280, "phone": 390}
 ADMIN = ("admin", "robokassa-demo")
@@ -29,6 +31,35 @@ def pay(page: Page, base: str, button: str) -> None:
     page.wait_for_url("**/emulator/Merchant/Index.aspx")
     page.locator(f"button.{button}").click()
     page.wait_for_load_state()
+
+
+def pay_without_notifying(page: Page, base: str) -> str:
+    """A payment whose notification is lost; returns its InvId."""
+    page.goto(base + "/")
+    form = page.locator("form.robokassa-pay").first
+    form.locator("input[name=email]").fill("buyer@example.com")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    inv_id = page.inner_text("[data-testid=inv-id]")
+    page.locator("button.quiet").click()
+    page.wait_for_load_state()
+    return inv_id
+
+
+def refuse_with_another_algorithm(page: Page, base: str) -> None:
+    """Three test notifications signed with MD5 while the sandbox shop uses SHA256 (its
+    demonstration test Password #2, from ``seed_sandbox``)."""
+    for inv_id in ("900001", "900002", "900003"):
+        signature = result_signature("100.000000", inv_id, "demo-test-2", algorithm="md5")
+        page.request.post(
+            base + "/robokassa/result/",
+            form={
+                "OutSum": "100.000000",
+                "InvId": inv_id,
+                "IsTest": "1",
+                "SignatureValue": signature,
+            },
+        )
 
 
 def main(base: str) -> None:
@@ -78,6 +109,17 @@ def main(base: str) -> None:
                 shot("payment-inspect")
                 page.goto(base + "/admin/settings/wagtail_robokassa/robokassasettings/")
                 shot("settings-panel")
+                page.locator(".robokassa-connection button").click()
+                page.wait_for_load_state()
+                shot("connection-test")
+                lost = pay_without_notifying(page, base)
+                page.goto(f"{base}/admin/robokassa_payments/inspect/{lost}/")
+                page.locator(".robokassa-status-check button").click()
+                page.wait_for_load_state()
+                shot("status-check")
+                refuse_with_another_algorithm(page, base)
+                page.goto(base + "/admin/")
+                shot("dashboard-refusals")
                 context.close()
         browser.close()
 

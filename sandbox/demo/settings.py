@@ -94,4 +94,7 @@ WAGTAILADMIN_BASE_URL = "http://127.0.0.1:8000"
 
 # Payments go to the local emulator instead of ROBOKASSA while the shop is in test mode.
 ROBOKASSA_TEST_FORM_TARGET = "/emulator/Merchant/Index.aspx"
+# Status checks (Payments → Check status, Settings → Test connection, robokassa_reconcile) ask
+# the emulator too.
+ROBOKASSA_STATUS_URL = "http://127.0.0.1:8000/emulator/Merchant/WebService/Service.asmx/OpStateExt"
 ROBOKASSA_BASE_TEMPLATE = "base.html"

@@ -32,7 +32,8 @@ def test_csv_is_the_filtered_listing(superuser_client, records):
     rows = csv_rows(superuser_client.get(EXPORT + "csv/", params))
     assert rows[0] == [
         "InvId", "Created", "Paid", "Status", "Status, in words", "Amount", "Mode", "Site",
-        "Description", "E-mail", "Reference", "Page ID",
+        "Description", "E-mail", "Reference", "Page ID", "Last status check",
+        "Last status check, in words", "Last checked",
     ]  # fmt: skip
     expected = listing(superuser_client, **params)
     assert [int(row[0]) for row in rows[1:]] == [invoice.pk for invoice in expected]
@@ -193,7 +194,7 @@ def test_each_column_is_declared_once_in_the_order_of_declaration():
     resource = resources.NotificationResource()
     assert [resource.get_field_name(f) for f in resource.get_export_fields()] == [
         "inv_id", "created_at", "out_sum", "fee", "mode", "merchant_login", "payment_method",
-        "inc_curr_label", "email", "deliveries", "invoice",
+        "inc_curr_label", "email", "deliveries", "source", "source_label", "invoice",
     ]  # fmt: skip
     visits = resources.VisitResource()
     assert [visits.get_field_name(f) for f in visits.get_export_fields()][:3] == [

@@ -64,17 +64,22 @@ def test_2_editor_adds_a_payment_block_and_publishes(page, live_server, shop):
     shot(page, "2-published-page")
 
 
-def pay_fixed_price(page, live_server, support_page):
+def to_the_emulator(page, live_server, support_page):
+    """Subscribe at the fixed price; returns the InvId the emulator's payment page shows."""
     page.goto(f"{live_server.url}{support_page.url}")
     form = page.locator("form.robokassa-pay").first
     form.locator("input[name=email]").fill("buyer@example.com")
     form.get_by_role("button", name="Subscribe").click()
     page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    return int(page.inner_text("[data-testid=inv-id]"))
+
+
+def pay_fixed_price(page, live_server, support_page):
+    inv_id = to_the_emulator(page, live_server, support_page)
     shot(page, "3-emulator-payment-page")
-    inv_id = page.inner_text("[data-testid=inv-id]")
-    page.get_by_role("button", name="Pay").click()
+    page.get_by_role("button", name="Pay", exact=True).click()
     page.wait_for_url("**/robokassa/success/**")
-    return int(inv_id)
+    return inv_id
 
 
 def test_3_visitor_pays_and_another_declines(page, live_server, shop):
@@ -153,3 +158,38 @@ def test_4_staff_review_filter_inspect_and_export(page, live_server, shop):
     assert max(heights) > 0
     assert panel.count() == 1
     shot(page, "4-dashboard")
+
+
+def test_5_a_lost_notification_is_found_by_a_status_check(page, live_server, shop, settings):
+    """The buyer pays but ROBOKASSA's notification never arrives; staff press "Check status at
+    ROBOKASSA" on the payment and it is recorded as paid, once."""
+    from wagtail_robokassa.models import Invoice, InvoiceStatus, SuccessNotification
+
+    settings.ROBOKASSA_STATUS_URL = (
+        f"{live_server.url}/emulator/Merchant/WebService/Service.asmx/OpStateExt"
+    )
+    configure_test_shop(shop["site"])
+    support = payment_page(shop["home"])
+    inv_id = to_the_emulator(page, live_server, support)
+    page.get_by_role("button", name="Pay without notifying the shop").click()
+    page.wait_for_url("**/robokassa/success/**")
+    assert "being processed" in page.inner_text("body")  # strict: no notification yet
+    assert Invoice.objects.get(pk=inv_id).status == InvoiceStatus.PENDING
+
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/admin/robokassa_payments/inspect/{inv_id}/")
+    page.get_by_role("button", name="Check status at ROBOKASSA").click()
+    page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
+    message = page.locator(".messages").inner_text()
+    assert f"ROBOKASSA confirms payment #{inv_id}: it is now recorded as paid." in message
+    shot(page, "5-status-check")
+    assert Invoice.objects.get(pk=inv_id).status == InvoiceStatus.PAID
+    notification = SuccessNotification.objects.get(inv_id=inv_id)
+    assert notification.source == "status_check"
+    body = page.inner_text("main")
+    assert "Paid" in body
+
+    page.get_by_role("button", name="Check status at ROBOKASSA").click()
+    page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
+    assert "it was already recorded" in page.locator(".messages").inner_text()
+    assert SuccessNotification.objects.filter(inv_id=inv_id).count() == 1

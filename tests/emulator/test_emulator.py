@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from tests.helpers import TEST_PASSWORD1, TEST_PASSWORD2, make_invoice
+from tests.helpers import LIVE_PASSWORD1, TEST_PASSWORD1, TEST_PASSWORD2, make_invoice
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
 from wagtail_robokassa.models import InvoiceStatus, SuccessNotification
 from wagtail_robokassa.protocol import (
@@ -329,3 +329,112 @@ def contrast(first, second):
 
     high, low = sorted([luminance(first), luminance(second)], reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.django_db
+def test_pay_without_notifying_the_shop_is_a_lost_notification(client, test_mode, results_log):
+    """The buyer pays and lands on Success, but the Result URL is never called."""
+    from wagtail_robokassa.models import Invoice, SuccessNotification
+
+    invoice = Invoice.objects.create(merchant_login="demo", amount="990.00", is_test=True)
+    operation = EmulatedOperation.objects.create(
+        merchant_login="demo", inv_id=invoice.pk, out_sum="990.00", op_key="k"
+    )
+    response = client.post(f"/emulator/Merchant/PayWithoutNotifying/{operation.pk}/")
+    assert response.status_code == 302
+    assert response.url.startswith("/robokassa/success/?")
+    operation.refresh_from_db()
+    assert (operation.state, operation.shop_answer) == (EmulatedOperation.PAID, "not notified")
+    assert not SuccessNotification.objects.exists()
+    assert not results_log.calls
+    success = client.get(response.url)  # strict: the Success URL waits for the notification
+    assert success.status_code == 400
+    assert "Your payment is being processed" in success.content.decode()
+    test_mode.ROBOKASSA_STRICT_CHECK = False
+    success = client.get(response.url)
+    assert success.status_code == 200
+    assert "waiting for ROBOKASSA's confirmation" in success.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", [1, 2, 3, 4, 1000])
+def test_the_status_interface_answers_an_error_on_demand(client, test_mode, code):
+    from wagtail_robokassa.protocol import OpStateResult, parse_opstate
+
+    switch = client.get("/emulator/status-interface/")
+    assert switch.status_code == 200
+    assert 'value="1000"' in switch.content.decode()
+    assert client.post("/emulator/status-interface/", {"status_answer": code}).status_code == 302
+    answer = client.post(
+        "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+        {"MerchantLogin": "anything", "InvoiceID": "1", "Signature": "x"},
+    )
+    state = parse_opstate(answer.content)
+    assert state.result is OpStateResult(code)
+    assert client.post("/emulator/status-interface/", {"status_answer": ""}).status_code == 302
+    normal = client.post(
+        "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
+        {"MerchantLogin": "anything", "InvoiceID": "1", "Signature": "x"},
+    )
+    assert parse_opstate(normal.content).result is OpStateResult.SHOP_NOT_FOUND
+
+
+@pytest.mark.django_db
+def test_the_status_interface_can_fail_without_xml(client, test_mode):
+    client.post("/emulator/status-interface/", {"status_answer": 500})
+    answer = client.post("/emulator/Merchant/WebService/Service.asmx/OpStateExt", {})
+    assert answer.status_code == 500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["7", "abc", "1\x00"])
+def test_the_status_switch_refuses_unknown_answers(client, test_mode, value):
+    from wagtail_robokassa.contrib.emulator.models import EmulatorSwitches
+
+    assert client.post("/emulator/status-interface/", {"status_answer": value}).status_code == 400
+    assert EmulatorSwitches.current().status_answer is None
+
+
+def _signed_with_receipt(signed_receipt, sent_receipt):
+    """A payment whose signature covers ``signed_receipt`` while ``sent_receipt`` is sent."""
+    params = dict(
+        payment_params("demo", "100.00", 1, TEST_PASSWORD1, is_test=True, receipt=signed_receipt)
+    )
+    return {**params, "Receipt": sent_receipt}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("signed", "said"),
+    [
+        ("encoded", "the Receipt was URL-encoded once more for the signature"),
+        ("raw", "the Receipt was signed decoded"),
+    ],
+)
+def test_a_receipt_signed_the_wrong_way_is_named(client, test_mode, signed, said):
+    from urllib.parse import quote, unquote
+
+    receipt = Receipt(items=[ReceiptItem(name="Книга", sum=Decimal("100.00"), tax="none")])
+    sent = dict(request_for(receipt=receipt))["Receipt"]
+    signed_receipt = quote(sent, safe="") if signed == "encoded" else unquote(sent)
+    response = client.post(INDEX, _signed_with_receipt(signed_receipt, sent))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert said in html
+    assert TEST_PASSWORD1 not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("signing", "said"),
+    [
+        ({"password1": LIVE_PASSWORD1}, "live Password#1 instead of the test one"),
+        ({"algorithm": "sha256"}, "hashed with sha256, but the shop is set to md5"),
+    ],
+)
+def test_a_payment_signed_with_the_wrong_key_is_named(client, test_mode, signing, said):
+    password = signing.pop("password1", TEST_PASSWORD1)
+    params = dict(payment_params("demo", "100.00", 1, password, is_test=True, **signing))
+    response = client.post(INDEX, params)
+    assert response.status_code == 400
+    assert said in response.content.decode()

@@ -4,27 +4,16 @@ server that misbehaves (refused connections, a timeout, 5xx, broken or huge XML)
 is a typed error with a clear message, and no password is ever in it."""
 
 import dataclasses
-import http.server
 import socket
-import threading
-import time
 
 import pytest
 
 from tests.helpers import LOGIN
+from tests.status_servers import PAID_XML
 from wagtail_robokassa import status_client
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
 from wagtail_robokassa.protocol import OperationState, OpStateResult
 from wagtail_robokassa.services.config import get_config
-
-OPSTATE = "/emulator/Merchant/WebService/Service.asmx/OpStateExt"
-
-
-@pytest.fixture
-def emulator(settings, live_server, transactional_db):
-    settings.ROBOKASSA_EMULATOR_ENABLED = True
-    settings.ROBOKASSA_STATUS_URL = live_server.url + OPSTATE
-    return get_config()
 
 
 def operation(inv_id, state):
@@ -76,49 +65,6 @@ def test_the_address_is_robokassas_unless_set(settings):
 
 
 # A local server that misbehaves as told.
-
-PAID_XML = (
-    b'<?xml version="1.0" encoding="utf-8"?><OperationStateResponse '
-    b'xmlns="http://merchant.roboxchange.com/WebService/"><Result><Code>0</Code></Result>'
-    b"<State><Code>100</Code></State></OperationStateResponse>"
-)
-
-
-class Misbehaving(http.server.BaseHTTPRequestHandler):
-    script: list  # what to answer, one entry per request: (status, body) or ("sleep", seconds)
-    seen: list
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.seen.append(self.path)
-        status, body = self.script[min(len(self.seen), len(self.script)) - 1]
-        if status == "sleep":
-            time.sleep(body)
-            status, body = 200, PAID_XML
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def misbehaving(settings):
-    def serve(*script):
-        handler = type("Handler", (Misbehaving,), {"script": list(script), "seen": []})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{server.server_port}/OpStateExt"
-        return handler.seen
-
-    servers = []
-    yield serve
-    for server in servers:
-        server.shutdown()
-        server.server_close()
 
 
 def check():

@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 from ..models import (
+    CheckOutcome,
     Endpoint,
     Invoice,
     InvoiceStatus,
+    NotificationSource,
     PaymentVisit,
     RejectedRequest,
     RejectionReason,
@@ -48,15 +50,26 @@ class InvoiceFilterSet(WagtailFilterSet):
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
     mode = ModeFilter()
+    last_check = django_filters.ChoiceFilter(
+        choices=[("none", _("Never checked")), *CheckOutcome.choices],
+        label=_("Last status check"),
+        method="by_last_check",
+    )
+    checked = _date_range(_("Last checked"), "last_checked_at")
 
     class Meta:
         model = Invoice
         fields: list[str] = []
 
+    @staticmethod
+    def by_last_check(queryset, name, value):
+        return queryset.filter(last_check="" if value == "none" else value)
+
 
 class NotificationFilterSet(WagtailFilterSet):
     created = _date_range(_("Received"))
     mode = ModeFilter()
+    source = django_filters.ChoiceFilter(choices=NotificationSource.choices, label=_("Source"))
 
     class Meta:
         model = SuccessNotification
@@ -73,10 +86,24 @@ class VisitFilterSet(WagtailFilterSet):
         fields: list[str] = []
 
 
+def _diagnoses() -> list[tuple[str, str]]:
+    """The diagnoses on record, each with its sentence (``services.diagnosis``)."""
+    from ..services.diagnosis import explain
+
+    keys = (
+        RejectedRequest.objects.exclude(diagnosis="")
+        .order_by("diagnosis")
+        .values_list("diagnosis", flat=True)
+        .distinct()[:100]
+    )
+    return [(key, explain(key)) for key in keys]
+
+
 class RejectedRequestFilterSet(WagtailFilterSet):
     created = _date_range(_("Received"))
     reason = django_filters.ChoiceFilter(choices=RejectionReason.choices, label=_("Reason"))
     endpoint = django_filters.ChoiceFilter(choices=Endpoint.choices, label=_("Endpoint"))
+    diagnosis = django_filters.ChoiceFilter(choices=_diagnoses, label=_("Diagnosis"))
 
     class Meta:
         model = RejectedRequest

@@ -116,6 +116,9 @@ class InvoiceResource(RecordResource):
     email = column("email", _("E-mail"))
     reference = column("reference", _("Reference"))
     page = column("page_id", _("Page ID"))
+    last_check = column("last_check", _("Last status check"))
+    last_check_label = label(Invoice, "last_check", _("Last status check, in words"))
+    last_checked_at = column("last_checked_at", _("Last checked"), IsoDateTimeWidget())
 
     class Meta:
         model = Invoice
@@ -132,6 +135,8 @@ class NotificationResource(RecordResource):
     inc_curr_label = column("inc_curr_label", _("Currency label"))
     email = column("email", _("E-mail"))
     deliveries = column("deliveries", _("Deliveries"))
+    source = column("source", _("Source"))
+    source_label = label(SuccessNotification, "source", _("Source, in words"))
     invoice = column("invoice_id", _("Payment"))
 
     class Meta:

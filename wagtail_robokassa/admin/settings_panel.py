@@ -48,6 +48,23 @@ class CabinetPanel(Panel):
             return context
 
 
+class ConnectionCheckPanel(Panel):
+    """A "Test connection" button: submits the form's values to the connection check."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "wagtail_robokassa/admin/connection_panel.html"
+
+        def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+            context = super().get_context_data(parent_context)
+            site_id = getattr(self.instance, "site_id", None)
+            context["url"] = (
+                reverse("robokassa_settings_link:test_connection", args=[site_id])
+                if site_id
+                else None
+            )
+            return context
+
+
 def settings_edit_handler() -> ObjectList:
     """The edit page of ``RobokassaSettings``: the cabinet header, then the fields by topic."""
     return ObjectList(
@@ -68,6 +85,7 @@ def settings_edit_handler() -> ObjectList:
                 ],
                 heading=_("Test mode"),
             ),
+            ConnectionCheckPanel(heading=_("Connection")),
             MultiFieldPanel(
                 [FieldPanel("algorithm"), FieldPanel("culture"), FieldPanel("strict_check")],
                 heading=_("Technical settings"),

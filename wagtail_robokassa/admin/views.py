@@ -41,11 +41,13 @@ from ..models import (
 from ..page_blocks import find_payment_block
 from ..protocol import MAX_INV_ID
 from ..protocol.amounts import plain_amount
+from ..services.diagnosis import explain
 from . import display, stats
 from .charts import takings_chart
 from .dashboard import can_view_takings, shows_test_takings
 from .exporting import FORMATS, export_response
 from .filters import MODES
+from .status_check import can_check
 
 _DIGITS = re.compile(r"[0-9]{1,10}\Z")
 NAMESPACES = {
@@ -228,6 +230,9 @@ class RecordInspectView(Forbidden, InspectView):
         ) % {"moment": display.moment(visit.created_at)}
         return format_html("{}<br>{}", status, note)
 
+    def get_diagnosis_display_value(self) -> Any:
+        return explain(self.object.diagnosis) or display.EMPTY
+
     def get_page_display_value(self) -> Any:
         page = self.object.page
         if page is None:
@@ -280,6 +285,10 @@ class RecordInspectView(Forbidden, InspectView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["related_links"] = self.related_links()
+        if isinstance(self.object, Invoice) and can_check(self.request.user):
+            context["status_check_url"] = reverse(
+                "robokassa_payments:check_status", args=[self.object.pk]
+            )
         return context
 
 

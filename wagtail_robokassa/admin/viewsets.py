@@ -12,11 +12,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from ..models import Invoice, PaymentVisit, RejectedRequest, RobokassaSettings, SuccessNotification
+from ..models import Invoice, PaymentVisit, RejectedRequest, SuccessNotification
 from . import filters, resources
 from .columns import moment_title_column, record_columns
+from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
+from .status_check import check_status
 from .views import (
     ExportView,
     OverviewView,
@@ -103,6 +105,12 @@ class PaymentViewSet(RecordViewSet):
     text_search_fields = ("email", "description", "reference")
     resource_class = resources.InvoiceResource
 
+    def get_urlpatterns(self) -> list:
+        return [
+            *super().get_urlpatterns(),
+            path("check/<int:pk>/", check_status, name="check_status"),
+        ]
+
 
 class NotificationViewSet(RecordViewSet):
     model = SuccessNotification
@@ -179,10 +187,6 @@ class OverviewViewSet(ViewSet):
         ]
 
 
-def _can_edit_settings(user: Any) -> bool:
-    return RobokassaSettings.get_permission_policy().user_has_permission(user, "change")
-
-
 class SettingsLinkViewSet(ViewSet):
     """A menu entry that opens Settings → ROBOKASSA for the current Site."""
 
@@ -190,12 +194,17 @@ class SettingsLinkViewSet(ViewSet):
     icon = "cog"
     menu_label = _("Settings")
     menu_item_class = type(
-        "SettingsMenuItem", (_ShownTo,), {"check": staticmethod(_can_edit_settings)}
+        "SettingsMenuItem", (_ShownTo,), {"check": staticmethod(can_edit_settings)}
     )
 
     @cached_property
     def menu_url(self) -> str:
         return reverse("wagtailsettings:edit", args=["wagtail_robokassa", "robokassasettings"])
+
+    def get_urlpatterns(self) -> list:
+        return [
+            path("test-connection/<int:site_id>/", connection_check, name="test_connection"),
+        ]
 
 
 class RobokassaViewSetGroup(ModelViewSetGroup):

@@ -1,9 +1,11 @@
 """Payment records and the per-Site settings."""
 
 from .records import (
+    CheckOutcome,
     Endpoint,
     Invoice,
     InvoiceStatus,
+    NotificationSource,
     OverflowKind,
     PaymentVisit,
     RejectedRequest,
@@ -17,9 +19,11 @@ from .records import (
 from .settings import RobokassaSettings
 
 __all__ = [
+    "CheckOutcome",
     "Endpoint",
     "Invoice",
     "InvoiceStatus",
+    "NotificationSource",
     "OverflowKind",
     "PaymentVisit",
     "RejectedRequest",

@@ -34,6 +34,22 @@ class InvoiceStatus(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class CheckOutcome(models.TextChoices):
+    """What the last status check at ROBOKASSA found (``OpStateExt``)."""
+
+    PAID = "paid", _("Paid")
+    INITIATED = "initiated", _("Not paid yet")
+    HOLD = "hold", _("Funds on hold")
+    PROCESSING = "processing", _("Being credited")
+    SUSPENDED = "suspended", _("Suspended by ROBOKASSA")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned to the buyer")
+    UNKNOWN_STATE = "unknown_state", _("Unknown state")
+    NOT_FOUND = "not_found", _("Not found at ROBOKASSA")
+    MISMATCH = "mismatch", _("Paid, but not as this payment")
+    FAILED = "failed", _("Check failed")
+
+
 class Invoice(models.Model):
     """One payment attempt. Its primary key is the ``InvId`` sent to ROBOKASSA."""
 
@@ -74,10 +90,19 @@ class Invoice(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    last_check = models.CharField(
+        _("last status check"), max_length=16, choices=CheckOutcome.choices, blank=True
+    )
+    last_check_detail = models.CharField(_("status check details"), max_length=255, blank=True)
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    checks = models.PositiveIntegerField(_("status checks"), default=0)
+    # When reconciliation may check it next (back-off); None: as soon as it is old enough.
+    next_check_at = models.DateTimeField(_("next check"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("payment")
         default_permissions = ("view", "export")  # records are never edited by hand
+        permissions = [("check_invoice", _("Can check a payment's status at ROBOKASSA"))]
         verbose_name_plural = _("payments")
         ordering = ["-created_at"]
         indexes = [
@@ -97,6 +122,11 @@ class Invoice(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.status == InvoiceStatus.PAID
+
+
+class NotificationSource(models.TextChoices):
+    RESULT_URL = "result_url", _("Result URL")
+    STATUS_CHECK = "status_check", _("Status check")
 
 
 class SuccessNotification(models.Model):
@@ -123,6 +153,15 @@ class SuccessNotification(models.Model):
         related_name="notifications",
     )
     client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    source = models.CharField(
+        _("source"),
+        max_length=16,
+        choices=NotificationSource.choices,
+        default=NotificationSource.RESULT_URL,
+        help_text=_("How the payment became known: ROBOKASSA's notification or a status check."),
+    )
+    # Result URL deliveries: 0 for a payment found by a status check until ROBOKASSA's own
+    # notification arrives.
     deliveries = models.PositiveIntegerField(_("deliveries"), default=1)
     # Not auto_now_add: the write paths store the delivery's own time, the one that the outcome
     # and the invoice's ``paid_at`` carry.
@@ -239,6 +278,8 @@ class RejectedRequest(models.Model):
     endpoint = models.CharField(_("endpoint"), max_length=16, choices=Endpoint.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=RejectionReason.choices)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
+    # For a wrong signature: which plausible mistake would have matched (services.diagnosis).
+    diagnosis = models.CharField(_("diagnosis"), max_length=128, blank=True)
     inv_id = models.BigIntegerField(_("InvId"), null=True, blank=True)
     method = models.CharField(_("method"), max_length=8, blank=True)
     params = models.JSONField(_("received parameters"), default=dict, blank=True)

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..conf import MerchantConfig
-from ..models import OverflowKind, RejectedRequest
+from ..models import OverflowKind, RejectedRequest, RejectionReason
+from ..protocol import Callback
 from .caps import StorageCap, with_reconnect
+from .diagnosis import diagnose
 from .storable import loggable, storable
 
 logger = logging.getLogger("wagtail_robokassa.rejections")
@@ -58,8 +60,10 @@ def record_rejection(
     client_ip: str | None = None,
     inv_id: int | None = None,
     config: MerchantConfig | None = None,
+    callback: Callback | None = None,
 ) -> RejectedRequest | None:
-    """Log a refusal at WARNING and store it, or only count it past a cap (then None).
+    """Log a refusal at WARNING and store it, or only count it past a cap (then None). A
+    stored wrong signature of a parsed ``callback`` gets its ``diagnosis``.
 
     Raises ``DatabaseError`` when it could be neither stored nor counted.
     """
@@ -79,6 +83,7 @@ def record_rejection(
             endpoint=endpoint,
             reason=reason,
             detail=storable(detail[:255]),
+            diagnosis=_diagnosis(endpoint, reason, callback, config),
             inv_id=inv_id,
             method=storable(method[:8]),
             params=redact(request_pairs(params), config),
@@ -86,6 +91,18 @@ def record_rejection(
         )
 
     return with_reconnect(write)
+
+
+def _diagnosis(
+    endpoint: str, reason: str, callback: Callback | None, config: MerchantConfig | None
+) -> str:
+    if reason != RejectionReason.BAD_SIGNATURE or callback is None or config is None:
+        return ""
+    try:
+        return diagnose(endpoint, callback, config)[:128]
+    except Exception:  # a diagnosis is a courtesy: never lose the record for it
+        logger.exception("ROBOKASSA refused signature could not be diagnosed")
+        return ""
 
 
 REJECTIONS = StorageCap(

@@ -18,6 +18,7 @@ from ..conf import MerchantConfig, setting
 from ..models import (
     Endpoint,
     Invoice,
+    NotificationSource,
     RejectionReason,
     SuccessNotification,
 )
@@ -124,7 +125,8 @@ def process_result(
                 if not resolution.kept:
                     raise
             else:
-                outcome = _record(callback, resolution, path, client_ip=client_ip, request=request)
+                values = notification_values(callback, config, client_ip)
+                outcome = _record(callback, resolution, path, values=values, request=request)
                 if outcome is not None:
                     return outcome
             # The process's copy did not verify, or the settings changed before the write:
@@ -177,6 +179,7 @@ def _refusal_outcome(
             client_ip=client_ip,
             inv_id=inv_id,
             config=config,
+            callback=refusal.callback,
         )
     except Exception:
         logger.exception("ROBOKASSA Result URL refusal could not be recorded")
@@ -185,10 +188,25 @@ def _refusal_outcome(
     return ResultOutcome(status=status, body=body, reason=refusal.reason)
 
 
-def _notification_values(
+def record_confirmed_payment(
+    callback: Callback, config: MerchantConfig, values: dict[str, Any]
+) -> ResultOutcome:
+    """Record a payment that ROBOKASSA confirmed other than by the Result URL (a status check)
+    through the Result URL's exactly-once write: one notification, one ``result_received``,
+    whichever of the two arrives first. ``values`` are the notification's fields (as
+    ``notification_values`` gives them). Raises ``Refusal`` when the invoice differs, and
+    whatever a receiver raises; nothing is committed then."""
+    outcome = _record(callback, Resolution(config), write_path(), values=values, request=None)
+    if outcome is None:  # pragma: no cover - only a guarded write can be stale
+        raise UncommittedDelivery("the configuration changed while this was recorded")
+    return outcome
+
+
+def notification_values(
     callback: Callback, config: MerchantConfig, client_ip: str | None
 ) -> dict[str, Any]:
     return {
+        "source": NotificationSource.RESULT_URL,
         "merchant_login": config.login,
         "is_test": callback.is_test,
         "inv_id": callback.inv_id,
@@ -218,11 +236,11 @@ def _record(
     resolution: Resolution,
     path: WritePath,
     *,
-    client_ip: str | None,
+    values: dict[str, Any],
     request: HttpRequest | None,
 ) -> ResultOutcome | None:
-    """Record the verified ``callback``; None when its configuration's guard failed (nothing
-    was written)."""
+    """Record the verified ``callback`` (a notification of ``values``); None when its
+    configuration's guard failed (nothing was written)."""
     config = resolution.config
     answer = f"OK{callback.inv_id}"
     now = timezone.now()
@@ -230,7 +248,6 @@ def _record(
     # Receivers share the transaction, so that one that raises rolls the delivery back.
     atomic = transaction.atomic() if listeners or path.needs_transaction else nullcontext()
     with atomic:
-        values = _notification_values(callback, config, client_ip)
         recorded = recording.record_payment(
             values,
             callback,
@@ -242,6 +259,8 @@ def _record(
         if recorded.stale:
             return None
         if recorded.duplicate:
+            if values["source"] != NotificationSource.RESULT_URL:  # already known: not a delivery
+                return ResultOutcome(200, answer, duplicate=True)
             key = {"merchant_login": config.login, "is_test": callback.is_test}
             recording.count_repeat_delivery({**key, "inv_id": callback.inv_id}, callback, now)
             logger.info("ROBOKASSA repeated notification for InvId %s", callback.inv_id)

@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -27,3 +29,33 @@ class EmulatedOperation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.inv_id} {self.out_sum} ({self.state})"
+
+
+class StatusAnswer(models.IntegerChoices):
+    """What the emulator's status interface answers every request with, when told to."""
+
+    BAD_SIGNATURE = 1, _("Code 1: wrong signature")
+    SHOP_NOT_FOUND = 2, _("Code 2: shop not found or not active")
+    NOT_FOUND = 3, _("Code 3: no such operation")
+    AMBIGUOUS = 4, _("Code 4: two operations with this InvId")
+    INTERNAL_ERROR = 1000, _("Code 1000: internal error")
+    HTTP_500 = 500, _("HTTP 500, no XML")
+
+
+class EmulatorSwitches(models.Model):
+    """The emulator's one row of switches (primary key 1)."""
+
+    status_answer = models.IntegerField(
+        _("status interface answers with"), choices=StatusAnswer.choices, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("emulator switches")
+        verbose_name_plural = _("emulator switches")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> EmulatorSwitches:
+        return cls.objects.get_or_create(pk=1)[0]

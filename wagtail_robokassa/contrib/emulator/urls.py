@@ -5,7 +5,13 @@ from . import views
 urlpatterns = [
     path("Merchant/Index.aspx", views.index, name="robokassa_emulator_index"),
     path("Merchant/Pay/<int:pk>/", views.pay, name="robokassa_emulator_pay"),
+    path(
+        "Merchant/PayWithoutNotifying/<int:pk>/",
+        views.pay_without_notifying,
+        name="robokassa_emulator_pay_without_notifying",
+    ),
     path("Merchant/Decline/<int:pk>/", views.decline, name="robokassa_emulator_decline"),
+    path("status-interface/", views.status_switch, name="robokassa_emulator_status_switch"),
     path(
         "Merchant/WebService/Service.asmx/OpStateExt",
         views.opstate,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote, unquote
 
 from django.utils.translation import gettext as _
 
 from ...conf import MerchantConfig
 from ...protocol import (
     DESCRIPTION_MAX_LENGTH,
+    HASH_ALGORITHMS,
     MAX_INV_ID,
     Receipt,
     ReceiptError,
@@ -95,6 +98,47 @@ def _signature(values: dict[str, str], shp: list[str], password: str, algorithm:
     return sign(parts, algorithm)
 
 
+def signature_hint(values: dict[str, str], shp: list[str], config: MerchantConfig) -> str:
+    """Which common mistake the received signature matches: the Receipt signed URL-encoded once
+    more or not at all, the live Password#1, another hash algorithm (never a password)."""
+    received = values.get("SignatureValue", "")
+    receipt = values.get("Receipt", "")
+    receipts = {"": receipt}
+    if receipt:
+        receipts["encoded"] = quote(receipt, safe="")
+        receipts["raw"] = unquote(receipt)
+    passwords = {"test": config.test_password1, "live": config.password1}
+    for (receipt_way, receipt_value), (pair, password), algorithm in itertools.product(
+        receipts.items(), passwords.items(), HASH_ALGORITHMS
+    ):
+        if not password or (receipt_way, pair, algorithm) == ("", "test", config.algorithm):
+            continue
+        candidate = {**values, "Receipt": receipt_value} if receipt else values
+        try:
+            signature = _signature(candidate, shp, password, algorithm)
+        except UnsupportedAlgorithm:  # not in this Python's hashlib
+            continue
+        if signatures_match(signature, received):
+            return _hint_text(receipt_way, pair, algorithm, config.algorithm)
+    return ""
+
+
+def _hint_text(receipt_way: str, pair: str, algorithm: str, configured: str) -> str:
+    reasons = []
+    if receipt_way == "encoded":
+        reasons.append(_("the Receipt was URL-encoded once more for the signature than when sent"))
+    if receipt_way == "raw":
+        reasons.append(_("the Receipt was signed decoded, but it is sent URL-encoded"))
+    if pair == "live":
+        reasons.append(_("it was signed with the live Password#1 instead of the test one"))
+    if algorithm != configured:
+        reasons.append(
+            _("it was hashed with %(used)s, but the shop is set to %(set)s")
+            % {"used": algorithm, "set": configured}
+        )
+    return _("The signature matches if: %(reasons)s.") % {"reasons": "; ".join(reasons)}
+
+
 def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
     """Raise ``InvalidRequest`` listing every problem, or return the request."""
     values, repeated = flatten(data)
@@ -154,6 +198,9 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
                     )
                     % {"algorithm": config.algorithm, "shape": base_string_shape(values, shp)}
                 )
+                hint = signature_hint(values, shp, config)
+                if hint:
+                    errors.append(hint)
     if errors:
         raise InvalidRequest(errors)
     return PaymentRequest(

@@ -1,4 +1,5 @@
-"""The emulator's pages: the payment page, Pay and Decline, and OpStateExt."""
+"""The emulator's pages: the payment page, Pay (with or without notifying the shop) and
+Decline, OpStateExt, and the switch that makes OpStateExt answer with an error on demand."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ...protocol import opstate_signature, signatures_match
 from ...receipt_choices import label_of
 from ...services.config import config_for_request
 from .checks import emulator_enabled
-from .models import EmulatedOperation
+from .models import EmulatedOperation, EmulatorSwitches, StatusAnswer
 from .notify import fail_params, new_op_key, result_params, send_result, success_params
 from .validation import InvalidRequest, is_inv_id, validate
 
@@ -124,6 +125,36 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def pay_without_notifying(request: HttpRequest, pk: int) -> HttpResponse:
+    """Paid, but the shop's Result URL is never told: a lost notification, for reconciliation."""
+    config = _guard(request)
+    operation = get_object_or_404(EmulatedOperation, pk=pk)
+    operation.state = EmulatedOperation.PAID
+    operation.shop_answer = "not notified"
+    operation.save(update_fields=["state", "shop_answer", "updated_at"])
+    query = urlencode(success_params(operation, config))
+    return HttpResponseRedirect(f"{reverse('robokassa_success')}?{query}")
+
+
+@require_http_methods(["GET", "POST"])
+def status_switch(request: HttpRequest) -> HttpResponse:
+    """Choose what the status interface answers every request with (a connection test's
+    failures on demand), or its normal answers."""
+    _guard(request)
+    switches = EmulatorSwitches.current()
+    if request.method == "POST":
+        choice = request.POST.get("status_answer", "")
+        allowed = {str(value) for value in StatusAnswer.values}
+        if choice not in allowed and choice != "":
+            return HttpResponse("Unknown answer", status=400, content_type="text/plain")
+        switches.status_answer = int(choice) if choice else None
+        switches.save(update_fields=["status_answer"])
+        return HttpResponseRedirect(reverse("robokassa_emulator_status_switch"))
+    context = {"choices": StatusAnswer.choices, "current": switches.status_answer}
+    return _page(request, "status_switch.html", context, "")
+
+
+@require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
     _guard(request)
     operation = get_object_or_404(EmulatedOperation, pk=pk)
@@ -148,14 +179,25 @@ def _result(code: int, description: str = "") -> str:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def opstate(request: HttpRequest) -> HttpResponse:
-    """``OpStateExt`` over the emulator's own record of operations (Password#2, test pair)."""
+    """``OpStateExt`` over the emulator's own record of operations (either pair's Password#2)."""
     config = _guard(request)
+    forced = EmulatorSwitches.current().status_answer
+    if forced == StatusAnswer.HTTP_500:
+        return HttpResponse("Internal Server Error", status=500, content_type="text/plain")
+    if forced is not None:
+        return _xml(_result(forced, escape(str(StatusAnswer(forced).label))))
     data = request.POST if request.method == "POST" else request.GET
     login, inv_id = data.get("MerchantLogin", ""), data.get("InvoiceID", "")
     if login != config.login:
         return _xml(_result(2, "Shop not found"))
-    expected = opstate_signature(login, inv_id, config.test_password2, algorithm=config.algorithm)
-    if not config.test_password2 or not signatures_match(expected, data.get("Signature", "")):
+    signature = data.get("Signature", "")
+    if not any(
+        password
+        and signatures_match(
+            opstate_signature(login, inv_id, password, algorithm=config.algorithm), signature
+        )
+        for password in (config.password2, config.test_password2)  # as ROBOKASSA knows both
+    ):
         return _xml(_result(1, "Wrong signature"))
     operation = (
         EmulatedOperation.objects.filter(merchant_login=login, inv_id=inv_id)

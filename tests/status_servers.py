@@ -1,0 +1,67 @@
+"""ROBOKASSA's status interface for tests: the emulator's, over HTTP on the live server, or a
+local server that misbehaves as a test tells it to (fixtures ``emulator`` and ``misbehaving``,
+shared through ``tests/conftest.py``)."""
+
+import http.server
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from wagtail_robokassa.services.config import get_config
+
+OPSTATE = "/emulator/Merchant/WebService/Service.asmx/OpStateExt"
+
+
+@pytest.fixture
+def emulator(settings, live_server, transactional_db):
+    """ROBOKASSA's status interface played by the emulator, over HTTP on the live server."""
+    settings.ROBOKASSA_EMULATOR_ENABLED = True
+    settings.ROBOKASSA_TEST_MODE = True
+    settings.ROBOKASSA_STATUS_URL = live_server.url + OPSTATE
+    return get_config()
+
+
+PAID_XML = (
+    b'<?xml version="1.0" encoding="utf-8"?><OperationStateResponse '
+    b'xmlns="http://merchant.roboxchange.com/WebService/"><Result><Code>0</Code></Result>'
+    b"<State><Code>100</Code></State></OperationStateResponse>"
+)
+
+
+class Misbehaving(http.server.BaseHTTPRequestHandler):
+    script: list  # what to answer, one entry per request: (status, body) or ("sleep", seconds)
+    seen: list
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        self.seen.append(dict(urllib.parse.parse_qsl(body)))
+        status, body = self.script[min(len(self.seen), len(self.script)) - 1]
+        if status == "sleep":
+            time.sleep(body)
+            status, body = 200, PAID_XML
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def misbehaving(settings):
+    def serve(*script):
+        handler = type("Handler", (Misbehaving,), {"script": list(script), "seen": []})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{server.server_port}/OpStateExt"
+        return handler.seen
+
+    servers = []
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

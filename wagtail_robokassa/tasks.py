@@ -1,0 +1,25 @@
+"""Background tasks, on Django's tasks framework (``django.tasks`` where Django has it, else the
+``django-tasks`` package that Wagtail depends on).
+
+``reconcile_payments`` checks the due pending payments at ROBOKASSA (``services.sweeps``).
+Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
+and run it with a worker such as django-tasks-db's ``db_worker``.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+
+if find_spec("django.tasks"):  # Django 6.0+
+    from django.tasks import task
+else:  # pragma: no cover - depends on the Django version
+    from django_tasks import task  # type: ignore[no-redef]
+
+
+@task()
+def reconcile_payments(limit: int | None = None) -> dict[str, int]:
+    """Check at ROBOKASSA the pending payments whose notification has not arrived; returns the
+    sweep's counts (checked, credited, unreachable, one per outcome)."""
+    from .services.sweeps import sweep_due
+
+    return sweep_due(limit=limit).summary()
