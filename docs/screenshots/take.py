@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
@@ -21,6 +22,8 @@ from wagtail_robokassa.protocol import result_signature
 HERE = Path(__file__).resolve().parent
 WIDTHS = {"desktop": 1280, "phone": 390}
 ADMIN = ("admin", "robokassa-demo")
+#: Seconds of ``ROBOKASSA_PAY_RATE_LIMIT``'s window (10 new payments a client).
+PAY_RATE_WINDOW = 61
 
 
 def pay(page: Page, base: str, button: str) -> None:
@@ -68,6 +71,8 @@ def main(base: str) -> None:
             executable_path=shutil.which("chromium"), args=["--no-sandbox", "--disable-gpu"]
         )
         for language in ("en", "ru"):
+            if language != "en":
+                time.sleep(PAY_RATE_WINDOW)  # the sandbox's rate limit on new payments
             for width_name, width in WIDTHS.items():
                 context = browser.new_context(
                     viewport={"width": width, "height": 900}, locale=language
@@ -111,11 +116,13 @@ def main(base: str) -> None:
                 shot("settings-panel")
                 page.locator(".robokassa-connection button").click()
                 page.wait_for_load_state()
+                page.wait_for_timeout(800)  # the messages slide in
                 shot("connection-test")
                 lost = pay_without_notifying(page, base)
                 page.goto(f"{base}/admin/robokassa_payments/inspect/{lost}/")
                 page.locator(".robokassa-status-check button").click()
                 page.wait_for_load_state()
+                page.wait_for_timeout(800)
                 shot("status-check")
                 refuse_with_another_algorithm(page, base)
                 page.goto(base + "/admin/")

@@ -174,3 +174,17 @@ def test_the_dashboard_warns_only_when_requests_were_refused_and_only_those_who_
     assert "ROBOKASSA: refused requests" not in client.get("/admin/").content.decode()
     client.force_login(make_user("auditor", "view_rejectedrequest"))
     assert "1 notification refused" in client.get("/admin/").content.decode()
+
+
+def test_a_success_visit_before_its_notification_is_a_problem_until_it_arrives(client, settings):
+    from wagtail_robokassa.admin.problems import problems
+
+    settings.ROBOKASSA_STRICT_CHECK = True
+    assert client.get("/robokassa/success/", success_params(5)).status_code == 400
+    assert client.get("/robokassa/success/", success_params(6)).status_code == 400
+    (problem,) = problems()
+    assert (problem.reason, problem.count) == ("not_notified", 2)
+    assert problem.summary == "2 Success URL visits refused: No Result URL notification yet"
+    assert client.post("/robokassa/result/", result_params(5)).status_code == 200
+    (problem,) = problems()
+    assert problem.count == 1  # InvId 6 is still waiting: its notification may be lost

@@ -9,14 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail.admin.ui.components import Component
 
-from ..models import Endpoint, RejectedRequest, RejectionReason
+from ..models import Endpoint, RejectedRequest, RejectionReason, SuccessNotification
 from ..services.diagnosis import explain
 from .permissions import policy_for
 
@@ -62,8 +62,13 @@ class Problem:
 def problems(since: datetime | None = None, limit: int | None = None) -> list[Problem]:
     """The groups of refusals since ``since`` (default: the last 24 hours), largest first."""
     since = since or timezone.now() - RECENT
+    # A buyer on the Success page before the notification is no problem once it has arrived.
+    since_notified = Q(reason=RejectionReason.NOT_NOTIFIED) & Exists(
+        SuccessNotification.objects.filter(inv_id=OuterRef("inv_id"))
+    )
     rows = (
         RejectedRequest.objects.filter(created_at__gte=since)
+        .exclude(since_notified)
         .values("endpoint", "reason", "diagnosis")
         .annotate(count=Count("id"), last=Max("created_at"))
         .order_by("-count", "-last")
