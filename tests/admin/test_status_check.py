@@ -161,3 +161,15 @@ def test_notifications_filter_by_source(superuser_client):
     assert [n.pk for n in response.context["object_list"]] == [by_check.pk]
     response = superuser_client.get("/admin/robokassa_notifications/?source=result_url")
     assert [n.pk for n in response.context["object_list"]] == [by_result.pk]
+
+
+@pytest.mark.django_db
+def test_the_listing_tags_what_the_last_check_found_while_unpaid(superuser_client):
+    make_invoice("1.00", last_check=CheckOutcome.CANCELLED)
+    make_invoice("2.00", last_check=CheckOutcome.MISMATCH)
+    make_invoice("3.00", status=InvoiceStatus.PAID, last_check=CheckOutcome.PAID)
+    make_invoice("4.00")
+    html = superuser_client.get("/admin/robokassa_payments/").content.decode()
+    assert html.count("ROBOKASSA: Cancelled") == 1
+    assert html.count("ROBOKASSA: Paid, but not as this payment") == 1
+    assert "ROBOKASSA: Paid<" not in html  # a paid payment needs no second word

@@ -3,6 +3,7 @@
 worker."""
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -120,6 +121,7 @@ def test_what_is_not_a_duration(value):
         parse_duration(value)
 
 
+@pytest.mark.django_db  # some system checks read the database on newer Django
 def test_the_window_must_be_a_window(settings):
     from django.core import checks
 
@@ -241,3 +243,20 @@ def test_the_task_runs_on_the_database_backends_worker(emulator, results_log):
     assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PAID
     assert SuccessNotification.objects.get().inv_id == paid.pk
     assert len(results_log.calls) == 1
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_command_draws_a_progress_bar_on_a_terminal(emulator):
+    for minutes in (20, 30, 40):
+        pending(timedelta(minutes=minutes))
+    out = Terminal()
+    call_command("robokassa_reconcile", stdout=out)
+    output = out.getvalue()
+    assert "\r[##########....................] 1/3" in output
+    assert "\r[##############################] 3/3\n" in output
+    assert re.search(r"^Not found at ROBOKASSA +3$", output, re.MULTILINE)
+    assert re.search(r"^checked +3$", output, re.MULTILINE)

@@ -34,16 +34,20 @@ class MoneyColumn(Column):
 
 
 class PaymentStatusColumn(StatusTagColumn):
-    """A payment's status tag, and a second one when its buyer came back through the Fail URL
-    (``PaymentIndexView`` annotates ``buyer_returned_via_fail``) and it is not paid."""
+    """A payment's status tag and, while it is not paid, one for its buyer coming back through
+    the Fail URL (``PaymentIndexView`` annotates ``buyer_returned_via_fail``) and one for what
+    the last status check at ROBOKASSA found."""
 
     cell_template_name = "wagtail_robokassa/admin/payment_status_cell.html"
 
     def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
         context = super().get_cell_context_data(instance, parent_context)
-        context["returned_via_fail"] = getattr(
+        unpaid = not getattr(instance, "is_paid", False)
+        context["returned_via_fail"] = unpaid and getattr(
             instance, "buyer_returned_via_fail", False
-        ) and not getattr(instance, "is_paid", False)
+        )
+        last_check = getattr(instance, "last_check", "")
+        context["last_check"] = instance.get_last_check_display() if unpaid and last_check else ""
         return context
 
 
