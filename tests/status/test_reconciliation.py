@@ -302,3 +302,21 @@ def test_a_test_payment_is_not_credited_while_the_shop_is_live(emulator, setting
     assert "live mode" in result.detail
     assert not SuccessNotification.objects.exists()
     assert not results_log.calls
+
+
+def test_an_inv_id_recorded_as_another_payment_is_not_credited(emulator, results_log):
+    """ROBOKASSA's notification for the number arrived before the number was this invoice's."""
+    SuccessNotification.objects.create(
+        merchant_login=LOGIN, is_test=True, inv_id=4242, out_sum=Decimal("990.00")
+    )
+    invoice = make_invoice("990.00", is_test=True, id=4242)
+    at_robokassa(invoice, OperationState.PAID)
+
+    result = reconcile_invoice(invoice)
+
+    assert result.outcome == CheckOutcome.MISMATCH
+    assert not result.credited
+    assert "recorded as another payment" in result.detail
+    assert Invoice.objects.get(pk=4242).status == InvoiceStatus.PENDING
+    assert SuccessNotification.objects.count() == 1
+    assert not results_log.calls

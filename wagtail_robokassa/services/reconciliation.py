@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import MerchantConfig
-from ..models import CheckOutcome, Invoice, NotificationSource
+from ..models import CheckOutcome, Invoice, InvoiceStatus, NotificationSource
 from ..protocol import Callback, OperationState, OpState, is_shp_name
 from ..protocol.amounts import plain_amount
 from ..status_client import OperationNotFound, StatusCheckError, check_status
@@ -142,9 +142,23 @@ def _outcome(invoice: Invoice, config: MerchantConfig, state: OpState) -> CheckR
         return CheckResult(invoice, CheckOutcome.FAILED, failure, state=state, transient=True)
     if recorded.invoice is not None:
         invoice.status, invoice.paid_at = recorded.invoice.status, recorded.invoice.paid_at
+    elif recorded.duplicate and not _is_paid_now(invoice):
+        # The InvId's notification was recorded before it was this invoice's (another payment).
+        taken = _("ROBOKASSA's payment of this InvId is recorded as another payment: not credited.")
+        return CheckResult(invoice, CheckOutcome.MISMATCH, taken, state=state)
     return CheckResult(
         invoice, CheckOutcome.PAID, detail, credited=not recorded.duplicate, state=state
     )
+
+
+def _is_paid_now(invoice: Invoice) -> bool:
+    paid = Invoice.objects.filter(pk=invoice.pk, status=InvoiceStatus.PAID).values_list(
+        "paid_at", flat=True
+    )
+    for paid_at in paid:
+        invoice.status, invoice.paid_at = InvoiceStatus.PAID, paid_at
+        return True
+    return False
 
 
 def _is_for(invoice: Invoice, state: OpState) -> bool:
