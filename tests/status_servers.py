@@ -3,6 +3,7 @@ local server that misbehaves as a test tells it to (fixtures ``emulator`` and ``
 shared through ``tests/conftest.py``)."""
 
 import http.server
+import socket
 import threading
 import time
 import urllib.parse
@@ -30,12 +31,21 @@ PAID_XML = (
 )
 
 
+class Seen(list):
+    """The requests a server received, as form fields; ``raw``: their bodies as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: list[str] = []
+
+
 class Misbehaving(http.server.BaseHTTPRequestHandler):
     script: list  # what to answer, one entry per request: (status, body) or ("sleep", seconds)
     seen: list
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        self.seen.raw.append(body)
         self.seen.append(dict(urllib.parse.parse_qsl(body)))
         status, body = self.script[min(len(self.seen), len(self.script)) - 1]
         if status == "sleep":
@@ -46,6 +56,8 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    do_GET = do_POST
+
     def log_message(self, *args):
         pass
 
@@ -53,11 +65,12 @@ class Misbehaving(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def misbehaving(settings):
     def serve(*script):
-        handler = type("Handler", (Misbehaving,), {"script": list(script), "seen": []})
+        handler = type("Handler", (Misbehaving,), {"script": list(script), "seen": Seen()})
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{server.server_port}/OpStateExt"
+        settings.ROBOKASSA_REFUND_URL = f"http://127.0.0.1:{server.server_port}/RefundService"
         return handler.seen
 
     servers = []
@@ -65,3 +78,9 @@ def misbehaving(settings):
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -12,6 +12,13 @@ bare name), plus ``invoice`` (an ``Invoice`` or None) and ``request``.
   time for that payment (sender: the ``SuccessRedirectForm``; ``visit``: the ``PaymentVisit``).
 - ``fail_page_visited``: a buyer reached the Fail page (sender: the ``FailRedirectForm``;
   ``visit``).
+
+Refunds (sender: the ``Refund``; ``refund`` and ``invoice``), each sent once, after the change is
+committed:
+
+- ``refund_requested``: ROBOKASSA accepted a refund request;
+- ``refund_finished``: the money went back;
+- ``refund_failed``: it will not (refused, cancelled, or never sent).
 """
 
 from typing import Any
@@ -21,6 +28,9 @@ from django.dispatch import Signal
 result_received = Signal()
 success_page_visited = Signal()
 fail_page_visited = Signal()
+refund_requested = Signal()
+refund_finished = Signal()
+refund_failed = Signal()
 
 
 def send(signal: Signal, *, sender: Any, callback: Any, invoice: Any, request: Any, **more: Any):

@@ -1,7 +1,8 @@
 """Background tasks, on Django's tasks framework (``django.tasks`` where Django has it, else the
 ``django-tasks`` package that Wagtail depends on).
 
-``reconcile_payments`` checks the due pending payments at ROBOKASSA (``services.sweeps``).
+``reconcile_payments`` checks the due pending payments at ROBOKASSA (``services.sweeps``);
+``follow_refunds`` follows refunds until they settle (``services.refunds``).
 Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
 and run it with a worker such as django-tasks-db's ``db_worker``.
 """
@@ -23,3 +24,12 @@ def reconcile_payments(limit: int | None = None) -> dict[str, int]:
     from .services.sweeps import sweep_due
 
     return sweep_due(limit=limit).summary()
+
+
+@task()
+def follow_refunds(limit: int = 100) -> dict[str, int]:
+    """Send refunds left unsent, and follow the processing ones until they settle (with a
+    back-off per refund); returns the counts."""
+    from .services.refunds import follow_open_refunds
+
+    return follow_open_refunds(limit=limit)

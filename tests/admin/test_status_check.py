@@ -79,7 +79,7 @@ def test_what_robokassa_says_is_shown(emulator, superuser_client, state, said):
 
 @pytest.mark.django_db
 def test_a_failure_is_an_error_message_and_changes_nothing(superuser_client, settings):
-    from tests.status.test_reconciliation import closed_port
+    from tests.status_servers import closed_port
 
     settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{closed_port()}/OpStateExt"
     invoice = make_invoice("990.00", is_test=True)

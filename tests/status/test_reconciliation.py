@@ -4,14 +4,13 @@ check and the notification comes first; every other answer and every failure is 
 invoice as its last check, and nothing else changes."""
 
 import dataclasses
-import socket
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 
 from tests.helpers import LIVE_PASSWORD2, LOGIN, make_invoice, result_params
-from tests.status_servers import PAID_XML
+from tests.status_servers import PAID_XML, closed_port
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
 from wagtail_robokassa.models import (
     CheckOutcome,
@@ -211,12 +210,6 @@ def test_a_live_payment_is_asked_about_with_the_live_password(misbehaving, answe
 
 
 # Faults: the check fails clearly and nothing but the last check changes.
-
-
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 TRUNCATED = PAID_XML[: len(PAID_XML) // 2]

@@ -209,7 +209,7 @@ def test_the_command_refuses_what_it_cannot_do(args, said):
 
 @pytest.mark.django_db
 def test_the_command_exits_non_zero_when_robokassa_cannot_be_reached(settings):
-    from tests.status.test_reconciliation import closed_port
+    from tests.status_servers import closed_port
 
     settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{closed_port()}/OpStateExt"
     invoice = pending(timedelta(minutes=20))

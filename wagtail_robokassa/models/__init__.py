@@ -16,9 +16,12 @@ from .records import (
     bare_names,
     user_parameters,
 )
+from .refunds import OPEN_STATES, RELEASED_STATES, Refund, RefundState
 from .settings import RobokassaSettings
 
 __all__ = [
+    "OPEN_STATES",
+    "RELEASED_STATES",
     "CheckOutcome",
     "Endpoint",
     "Invoice",
@@ -26,6 +29,8 @@ __all__ = [
     "NotificationSource",
     "OverflowKind",
     "PaymentVisit",
+    "Refund",
+    "RefundState",
     "RejectedRequest",
     "RejectionOverflow",
     "RejectionReason",

@@ -98,11 +98,22 @@ class Invoice(models.Model):
     checks = models.PositiveIntegerField(_("status checks"), default=0)
     # When reconciliation may check it next (back-off); None: as soon as it is old enough.
     next_check_at = models.DateTimeField(_("next check"), null=True, blank=True, editable=False)
+    # Refunds (``Refund``): what open and finished refunds take out of the amount, and what the
+    # finished ones gave back. The check constraints keep refunded <= reserved <= amount.
+    refund_reserved = models.DecimalField(
+        _("reserved for refunds"), default=Decimal(0), editable=False, **INVOICE_AMOUNT
+    )
+    refunded = models.DecimalField(
+        _("refunded"), default=Decimal(0), editable=False, **INVOICE_AMOUNT
+    )
 
     class Meta:
         verbose_name = _("payment")
         default_permissions = ("view", "export")  # records are never edited by hand
-        permissions = [("check_invoice", _("Can check a payment's status at ROBOKASSA"))]
+        permissions = [
+            ("check_invoice", _("Can check a payment's status at ROBOKASSA")),
+            ("refund_invoice", _("Can refund a payment")),
+        ]
         verbose_name_plural = _("payments")
         ordering = ["-created_at"]
         indexes = [
@@ -113,6 +124,13 @@ class Invoice(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount__gt=Decimal(0)), name="robokassa_invoice_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refund_reserved__gte=Decimal(0))
+                & models.Q(refund_reserved__lte=models.F("amount"))
+                & models.Q(refunded__gte=Decimal(0))
+                & models.Q(refunded__lte=models.F("refund_reserved")),
+                name="robokassa_invoice_refunds_within_amount",
             ),
         ]
 

@@ -23,7 +23,7 @@ from .errors import (
     ReceiptError,
     UnsupportedAlgorithm,
 )
-from .jwt import invoice_api_token, refund_token
+from .jwt import invoice_api_token, refund_token, verify_refund_token
 from .limits import MAX_CALLBACK_PARAMS, MAX_NAME_LENGTH, MAX_SHP_PARAMS, MAX_VALUE_LENGTH
 from .opstate import (
     OPSTATE_URL,
@@ -120,6 +120,7 @@ __all__ = [
     "sign",
     "signatures_match",
     "success_signature",
+    "verify_refund_token",
 ]
 
 __getattr__ = module_getattr(

@@ -60,3 +60,30 @@ def invoice_api_token(
     return _token(
         {"typ": "JWT", "alg": name.upper()}, payload, f"{merchant_login}:{password1}", name
     )
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verify_refund_token(token: str, password3: str) -> dict[str, Any]:
+    """The payload of a Refund API token signed with ``password3``; raises ``ValueError`` for
+    a malformed token, another algorithm or a wrong signature (constant-time compare)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise ValueError("a token has three parts")
+    try:
+        header = json.loads(_b64url_decode(parts[0]))
+        payload = json.loads(_b64url_decode(parts[1]), parse_float=Decimal)
+        signature = _b64url_decode(parts[2])
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"the token is not base64url JSON: {error}") from None
+    algorithm = header.get("alg") if isinstance(header, dict) else None
+    digestmod = REFUND_ALGORITHMS.get(algorithm) if isinstance(algorithm, str) else None
+    if digestmod is None or not isinstance(payload, dict):
+        raise ValueError("refund tokens use HS256, HS384 or HS512 over a JSON object")
+    signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
+    expected = hmac.new(password3.encode("utf-8"), signing_input, digestmod).digest()
+    if not hmac.compare_digest(expected, signature):
+        raise ValueError("the token's signature does not match")
+    return payload

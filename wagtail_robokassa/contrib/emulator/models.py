@@ -42,11 +42,26 @@ class StatusAnswer(models.IntegerChoices):
     HTTP_500 = 500, _("HTTP 500, no XML")
 
 
+class RefundOutcome(models.TextChoices):
+    """How the emulator's refunds end (``Refund/GetState``), or how ``Refund/Create`` fails."""
+
+    FINISHED = "finished", _("Refunds finish")
+    CANCELED = "canceled", _("Refunds are cancelled")
+    NOT_ENOUGH_FUNDS = "not_enough_funds", _("Refund/Create refuses: NotEnoughOperationFunds")
+    HTTP_500 = "http_500", _("Refund/Create answers HTTP 500 (outcome unknown)")
+
+
 class EmulatorSwitches(models.Model):
     """The emulator's one row of switches (primary key 1)."""
 
     status_answer = models.IntegerField(
         _("status interface answers with"), choices=StatusAnswer.choices, null=True, blank=True
+    )
+    refund_outcome = models.CharField(
+        _("refunds"),
+        max_length=20,
+        choices=RefundOutcome.choices,
+        default=RefundOutcome.FINISHED,
     )
 
     class Meta:
@@ -59,3 +74,22 @@ class EmulatorSwitches(models.Model):
     @classmethod
     def current(cls) -> EmulatorSwitches:
         return cls.objects.get_or_create(pk=1)[0]
+
+
+class EmulatedRefund(models.Model):
+    """A refund the emulator's Refund API accepted."""
+
+    request_id = models.UUIDField(_("request id"), unique=True)
+    operation = models.ForeignKey(
+        EmulatedOperation, verbose_name=_("operation"), on_delete=models.CASCADE
+    )
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    items = models.JSONField(_("receipt lines"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("emulated refund")
+        verbose_name_plural = _("emulated refunds")
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.amount}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import refunds, views
 
 urlpatterns = [
     path("Merchant/Index.aspx", views.index, name="robokassa_emulator_index"),
@@ -12,6 +12,10 @@ urlpatterns = [
     ),
     path("Merchant/Decline/<int:pk>/", views.decline, name="robokassa_emulator_decline"),
     path("status-interface/", views.status_switch, name="robokassa_emulator_status_switch"),
+    path("RefundService/Refund/Create", refunds.create, name="robokassa_emulator_refund_create"),
+    path(
+        "RefundService/Refund/GetState", refunds.get_state, name="robokassa_emulator_refund_state"
+    ),
     path(
         "Merchant/WebService/Service.asmx/OpStateExt",
         views.opstate,

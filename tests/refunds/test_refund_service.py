@@ -1,0 +1,253 @@
+"""Refunds end to end against the emulator's Refund API over HTTP: reserved before anything is
+sent, sent once per click, followed until they settle, and never more than was paid."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from tests.helpers import LOGIN, make_invoice
+from wagtail_robokassa.contrib.emulator.models import (
+    EmulatedOperation,
+    EmulatedRefund,
+    EmulatorSwitches,
+    RefundOutcome,
+)
+from wagtail_robokassa.models import Invoice, InvoiceStatus, Refund, RefundState
+from wagtail_robokassa.services.config import get_config
+from wagtail_robokassa.services.refunds import (
+    RefundRefusedHere,
+    follow_refund,
+    remaining,
+    request_refund,
+    send_refund,
+    why_not_refundable,
+)
+
+
+def paid(amount="990.00"):
+    invoice = make_invoice(amount, is_test=True, status=InvoiceStatus.PAID)
+    EmulatedOperation.objects.create(
+        merchant_login=LOGIN, inv_id=invoice.pk, out_sum=invoice.amount, state=100, op_key="op-1"
+    )
+    return invoice
+
+
+def refreshed(invoice):
+    return Invoice.objects.get(pk=invoice.pk)
+
+
+def switch(outcome):
+    EmulatorSwitches.objects.update_or_create(pk=1, defaults={"refund_outcome": outcome})
+
+
+def test_a_partial_then_the_rest(refund_service):
+    invoice = paid()
+    first = request_refund(invoice, Decimal("300.00"), reason="damaged")
+    assert (first.state, first.whole_remainder) == (RefundState.REQUESTED, False)
+    assert refreshed(invoice).refund_reserved == Decimal("300.00")
+
+    outcome = send_refund(first)
+    assert outcome.sent
+    assert outcome.refund.state == RefundState.PROCESSING
+    assert outcome.refund.request_id == str(EmulatedRefund.objects.get().request_id)
+    assert EmulatedRefund.objects.get().amount == Decimal("300.00")
+
+    settled = follow_refund(outcome.refund)
+    assert settled.state == RefundState.FINISHED
+    assert settled.settled_at is not None
+    invoice = refreshed(invoice)
+    assert (invoice.refunded, invoice.refund_reserved) == (Decimal("300.00"), Decimal("300.00"))
+    assert remaining(invoice) == Decimal("690.00")
+
+    rest = request_refund(invoice)
+    assert (rest.amount, rest.whole_remainder) == (Decimal("690.00"), True)
+    follow_refund(send_refund(rest).refund)
+    assert EmulatedRefund.objects.order_by("pk").last().amount == Decimal("690.00")  # no RefundSum
+    invoice = refreshed(invoice)
+    assert invoice.refunded == invoice.amount
+    assert "already been refunded" in why_not_refundable(invoice, get_config())
+    with pytest.raises(RefundRefusedHere):
+        request_refund(invoice, Decimal("0.01"))
+
+
+@pytest.mark.parametrize("amount", ["0", "-1", "990.01", "1.005"])
+def test_an_amount_outside_what_was_paid_is_refused(refund_service, amount):
+    invoice = paid()
+    with pytest.raises(RefundRefusedHere, match=r"at most 990\.00"):
+        request_refund(invoice, Decimal(amount))
+    assert not Refund.objects.exists()
+    assert refreshed(invoice).refund_reserved == 0
+
+
+def test_the_same_click_twice_is_one_refund_sent_once(refund_service):
+    invoice = paid()
+    key = uuid.uuid4()
+    first = request_refund(invoice, Decimal("100.00"), key=key)
+    again = request_refund(invoice, Decimal("100.00"), key=key)
+    assert again.pk == first.pk
+    assert refreshed(invoice).refund_reserved == Decimal("100.00")
+    assert send_refund(first).sent
+    assert not send_refund(first).sent
+    assert EmulatedRefund.objects.count() == 1
+
+
+def test_robokassa_refusing_releases_the_amount(refund_service):
+    switch(RefundOutcome.NOT_ENOUGH_FUNDS)
+    invoice = paid()
+    refund = send_refund(request_refund(invoice, Decimal("100.00"))).refund
+    assert refund.state == RefundState.FAILED
+    assert "not enough funds" in refund.message
+    assert refreshed(invoice).refund_reserved == 0
+
+
+def test_an_uncertain_outcome_is_unknown_and_never_sent_again(refund_service):
+    switch(RefundOutcome.HTTP_500)
+    invoice = paid()
+    refund = send_refund(request_refund(invoice, Decimal("100.00"))).refund
+    assert refund.state == RefundState.UNKNOWN
+    assert "Check it in the ROBOKASSA cabinet" in refund.message
+    assert refreshed(invoice).refund_reserved == Decimal("100.00")  # still held
+    switch(RefundOutcome.FINISHED)
+    assert not send_refund(refund).sent
+    assert not EmulatedRefund.objects.exists()
+
+
+def test_a_cancelled_refund_releases_the_amount(refund_service):
+    switch(RefundOutcome.CANCELED)
+    invoice = paid()
+    refund = follow_refund(send_refund(request_refund(invoice, Decimal("100.00"))).refund)
+    assert refund.state == RefundState.CANCELLED
+    invoice = refreshed(invoice)
+    assert (invoice.refund_reserved, invoice.refunded) == (0, 0)
+    assert follow_refund(refund).state == RefundState.CANCELLED  # settles once
+
+
+def test_a_payment_robokassa_does_not_show_as_paid_is_not_refunded(refund_service):
+    invoice = make_invoice("990.00", is_test=True, status=InvoiceStatus.PAID)  # unknown there
+    refund = send_refund(request_refund(invoice)).refund
+    assert refund.state == RefundState.FAILED
+    assert "no operation with this InvId" in refund.message
+    assert refreshed(invoice).refund_reserved == 0
+
+
+def test_without_password3_nothing_is_sent(refund_service, settings):
+    settings.ROBOKASSA_PASSWORD3 = ""
+    invoice = paid()
+    refund = send_refund(request_refund(invoice, Decimal("1.00"))).refund
+    assert refund.state == RefundState.FAILED
+    assert "Password #3 is not configured" in refund.message
+    assert not EmulatedRefund.objects.exists()
+
+
+@pytest.mark.django_db
+def test_what_cannot_be_refunded_says_why(settings):
+    settings.ROBOKASSA_REFUND_URL = ""
+    config = get_config()
+    assert "Only a paid payment" in why_not_refundable(make_invoice(), config)
+    test_payment = make_invoice(is_test=True, status=InvoiceStatus.PAID)
+    assert "no test mode for refunds" in why_not_refundable(test_payment, config)
+    settings.ROBOKASSA_HOST = "auth.robokassa.kz"
+    live = make_invoice(status=InvoiceStatus.PAID)
+    assert "ROBOKASSA Russia only" in why_not_refundable(live, get_config())
+    with pytest.raises(RefundRefusedHere, match="ROBOKASSA Russia only"):
+        request_refund(live)
+
+
+def test_signals_follow_the_refund_once_each(refund_service):
+    from wagtail_robokassa import signals
+
+    heard = []
+
+    def listener(signal_name):
+        def receive(sender, refund, invoice, **kwargs):
+            heard.append((signal_name, refund.state, invoice.pk))
+
+        return receive
+
+    receivers = {
+        name: listener(name) for name in ("refund_requested", "refund_finished", "refund_failed")
+    }
+    for name, receiver in receivers.items():
+        getattr(signals, name).connect(receiver)
+    try:
+        invoice = paid()
+        refund = follow_refund(send_refund(request_refund(invoice, Decimal("10.00"))).refund)
+        follow_refund(refund)
+        switch(RefundOutcome.NOT_ENOUGH_FUNDS)
+        send_refund(request_refund(invoice, Decimal("10.00")))
+    finally:
+        for name, receiver in receivers.items():
+            getattr(signals, name).disconnect(receiver)
+    assert heard == [
+        ("refund_requested", RefundState.PROCESSING, invoice.pk),
+        ("refund_finished", RefundState.FINISHED, invoice.pk),
+        ("refund_failed", RefundState.FAILED, invoice.pk),
+    ]
+
+
+def test_a_receiver_that_fails_does_not_undo_the_refund(refund_service):
+    from wagtail_robokassa.signals import refund_finished
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("the shop's own code failed")
+
+    refund_finished.connect(broken)
+    try:
+        invoice = paid()
+        refund = follow_refund(send_refund(request_refund(invoice, Decimal("10.00"))).refund)
+    finally:
+        refund_finished.disconnect(broken)
+    assert refund.state == RefundState.FINISHED
+    assert refreshed(invoice).refunded == Decimal("10.00")
+
+
+def test_the_follow_up_sends_what_was_left_unsent_and_settles_what_is_due(refund_service):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from wagtail_robokassa.services.refunds import follow_open_refunds
+
+    invoice = paid()
+    unsent = request_refund(invoice, Decimal("10.00"))
+    interrupted = request_refund(invoice, Decimal("20.00"))
+    long_ago = timezone.now() - timedelta(hours=1)
+    Refund.objects.filter(pk=unsent.pk).update(created_at=long_ago)
+    Refund.objects.filter(pk=interrupted.pk).update(state=RefundState.SENDING, updated_at=long_ago)
+
+    assert follow_open_refunds() == {"sent": 1, "interrupted": 1, "settled": 0}
+    unsent.refresh_from_db()
+    assert unsent.state == RefundState.PROCESSING
+    interrupted.refresh_from_db()
+    assert interrupted.state == RefundState.UNKNOWN
+    assert "may have reached ROBOKASSA" in interrupted.message
+
+    Refund.objects.filter(pk=unsent.pk).update(next_poll_at=long_ago)
+    assert follow_open_refunds() == {"sent": 0, "interrupted": 0, "settled": 1}
+    unsent.refresh_from_db()
+    assert unsent.state == RefundState.FINISHED
+
+
+def test_the_follow_up_task_runs_on_the_database_backends_worker(refund_service):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from wagtail_robokassa.tasks import follow_refunds
+
+    invoice = paid()
+    refund = request_refund(invoice, Decimal("10.00"))
+    Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        follow_refunds.enqueue()
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        from django_tasks_db.models import DBTaskResult
+
+        task = DBTaskResult.objects.get()
+    assert task.status == "SUCCESSFUL", task.exception_class_path
+    assert task.return_value == {"sent": 1, "interrupted": 0, "settled": 0}
+    refund.refresh_from_db()
+    assert refund.state == RefundState.PROCESSING

@@ -1,0 +1,308 @@
+"""Refunds: the only code that creates and advances a ``Refund``.
+
+1. ``request_refund`` records the click (its ``key``) and reserves the amount on the invoice in
+   one transaction: a conditional ``UPDATE`` that only succeeds while the reservations stay
+   within what was paid, backed by the invoice's check constraint. A second submission of the
+   same key returns the same refund.
+2. ``send_refund`` claims the refund (``requested`` → ``sending``, one sender wins), finds the
+   operation key and sends the request: ``processing`` when ROBOKASSA accepted it, ``failed``
+   (and the reservation released) when it refused or was never reached, ``unknown`` when the
+   request may have arrived — an unknown refund is never sent again; staff settle it after
+   checking the cabinet.
+3. ``follow_refund`` asks where a processing refund is: ``finished`` adds its amount to the
+   invoice's ``refunded``, ``cancelled`` releases the reservation. Each transition is a
+   conditional ``UPDATE`` from the state it leaves, so it happens once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import requests
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..conf import MerchantConfig, setting
+from ..models import Invoice, InvoiceStatus, Refund, RefundState, SuccessNotification
+from ..protocol import HOSTS
+from ..refund_client import (
+    RefundError,
+    RefundNotSent,
+    RefundRefused,
+    RefundUncertain,
+    create_refund,
+    refund_state,
+)
+from ..signals import refund_failed, refund_finished, refund_requested
+from ..status_client import StatusCheckError, check_status
+from .reconciliation import invoice_config
+from .storable import storable
+
+logger = logging.getLogger("wagtail_robokassa.refunds")
+
+#: The first wait between two state checks of a processing refund, doubling up to the second.
+FIRST_POLL, MAX_POLL = timedelta(minutes=2), timedelta(hours=6)
+
+
+class RefundRefusedHere(Exception):
+    """A refund this site will not ask for (``str()`` says why, for the merchant)."""
+
+
+def why_not_refundable(invoice: Invoice, config: MerchantConfig) -> str:
+    """Why ``invoice`` cannot be refunded through the API (``""`` when it can)."""
+    if invoice.status != InvoiceStatus.PAID:
+        return _("Only a paid payment can be refunded.")
+    if config.host != HOSTS["ru"]:
+        return _("ROBOKASSA's Refund API serves ROBOKASSA Russia only: refund it in the cabinet.")
+    if invoice.is_test and not setting("ROBOKASSA_REFUND_URL", ""):
+        return _("ROBOKASSA has no test mode for refunds: a test payment cannot be refunded.")
+    if invoice.refund_reserved >= invoice.amount:
+        return _("The whole amount has already been refunded or is being refunded.")
+    return ""
+
+
+def remaining(invoice: Invoice) -> Decimal:
+    """What can still be asked for: the amount less the open and finished refunds."""
+    return invoice.amount - invoice.refund_reserved
+
+
+def request_refund(
+    invoice: Invoice,
+    amount: Decimal | None = None,
+    *,
+    key: uuid.UUID | None = None,
+    items: list[dict[str, Any]] | None = None,
+    reason: str = "",
+    user: Any = None,
+) -> Refund:
+    """Record a refund of ``amount`` (None: all that remains) and reserve it; the same ``key``
+    again gives the same refund. Raises ``RefundRefusedHere``."""
+    key = key or uuid.uuid4()
+    existing = Refund.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    problem = why_not_refundable(invoice, invoice_config(invoice))
+    if problem:
+        raise RefundRefusedHere(problem)
+    left = remaining(invoice)
+    amount = left if amount is None else amount
+    if not Decimal(0) < amount <= left or amount != amount.quantize(Decimal("0.01")):
+        raise RefundRefusedHere(
+            _("A refund must be more than 0 and at most %(left)s, with at most two decimals.")
+            % {"left": left}
+        )
+    try:
+        with transaction.atomic():
+            reserved = Invoice.objects.filter(
+                pk=invoice.pk,
+                status=InvoiceStatus.PAID,
+                refund_reserved__lte=F("amount") - amount,
+            ).update(refund_reserved=F("refund_reserved") + amount)
+            if not reserved:
+                raise RefundRefusedHere(
+                    _("Another refund of this payment was asked for meanwhile: try again.")
+                )
+            refund = Refund.objects.create(
+                invoice=invoice,
+                amount=amount,
+                whole_remainder=amount == left,
+                items=items or None,
+                reason=storable(reason[:255]),
+                key=key,
+                requested_by=user if getattr(user, "pk", None) else None,
+            )
+    except IntegrityError:
+        # The same key at the same moment: the other transaction recorded it (this one's
+        # reservation was rolled back with it).
+        existing = Refund.objects.filter(key=key).first()
+        if existing is None:
+            raise
+        return existing
+    invoice.refund_reserved += amount
+    logger.info("ROBOKASSA refund of %s requested for InvId %s", amount, invoice.pk)
+    return refund
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What ``send_refund`` did: the refund as it is now, and whether this call sent it."""
+
+    refund: Refund
+    sent: bool
+
+
+def send_refund(refund: Refund, *, session: requests.Session | None = None) -> Sent:
+    """Send a requested refund once (another caller's claim wins: nothing is sent twice)."""
+    if not Refund.objects.filter(pk=refund.pk, state=RefundState.REQUESTED).update(
+        state=RefundState.SENDING, updated_at=timezone.now()
+    ):
+        refund.refresh_from_db()
+        return Sent(refund, sent=False)
+    invoice = refund.invoice
+    config = invoice_config(invoice)
+    try:
+        op_key = operation_key(invoice, config, session=session)
+        amount = None if refund.whole_remainder else refund.amount
+        request_id = create_refund(config, op_key, amount, refund.items, session=session)
+    except (RefundNotSent, RefundRefused, StatusCheckError, OperationKeyMissing) as error:
+        _settle(refund, RefundState.FAILED, str(error), release=True)
+    except RefundUncertain as error:
+        _move(refund, RefundState.SENDING, RefundState.UNKNOWN, message=str(error))
+    except RefundError as error:  # not configured: nothing was sent
+        _settle(refund, RefundState.FAILED, str(error), release=True)
+    else:
+        if _move(
+            refund,
+            RefundState.SENDING,
+            RefundState.PROCESSING,
+            request_id=request_id,
+            message="",
+            next_poll_at=timezone.now() + FIRST_POLL,
+        ):
+            _announce(refund_requested, refund)
+    refund.refresh_from_db()
+    logger.info("ROBOKASSA refund %s of InvId %s: %s", refund.pk, invoice.pk, refund.state)
+    return Sent(refund, sent=True)
+
+
+class OperationKeyMissing(Exception):
+    """ROBOKASSA gave no operation key for the payment (it is not paid there)."""
+
+
+def operation_key(
+    invoice: Invoice, config: MerchantConfig, *, session: requests.Session | None = None
+) -> str:
+    """The payment's ``OpKey``: kept from a status check's notification, else asked from the
+    status interface (signed with the shop's own algorithm). Raises ``StatusCheckError`` or
+    ``OperationKeyMissing``."""
+    kept = (
+        SuccessNotification.objects.filter(invoice=invoice)
+        .values_list("params__OpKey", flat=True)
+        .first()
+    )
+    if isinstance(kept, str) and kept:
+        return kept
+    state = check_status(config, invoice.pk, is_test=invoice.is_test, session=session)
+    if not state.is_paid or not state.op_key:
+        raise OperationKeyMissing(
+            _("ROBOKASSA does not show this payment as paid: there is nothing to refund.")
+        )
+    return state.op_key
+
+
+def follow_refund(refund: Refund, *, session: requests.Session | None = None) -> Refund:
+    """Ask ROBOKASSA where a processing refund is, and settle it when it has settled."""
+    if refund.state != RefundState.PROCESSING or not refund.request_id:
+        return refund
+    now = timezone.now()
+    try:
+        status = refund_state(refund.request_id, session=session)
+    except RefundError as error:
+        _poll_later(refund, now, str(error))
+        return refund
+    if status.label == "finished":
+        _settle(refund, RefundState.FINISHED, "", refunded=True)
+    elif status.label in ("canceled", "cancelled"):
+        _settle(refund, RefundState.CANCELLED, "", release=True)
+    else:
+        _poll_later(refund, now, "")
+    refund.refresh_from_db()
+    return refund
+
+
+#: A requested refund nobody sent within this is sent by ``follow_open_refunds``; one left
+#: "being sent" this long was interrupted and may have reached ROBOKASSA.
+UNSENT_AFTER, INTERRUPTED_AFTER = timedelta(minutes=2), timedelta(minutes=10)
+
+
+def follow_open_refunds(
+    *, limit: int = 100, session: requests.Session | None = None
+) -> dict[str, int]:
+    """Send the requested refunds left unsent, mark the interrupted ones unknown, and ask about
+    the processing ones whose next check is due; returns the counts."""
+    now = timezone.now()
+    open_refunds = Refund.objects.select_related("invoice").order_by("created_at")
+    unsent = open_refunds.filter(state=RefundState.REQUESTED, created_at__lte=now - UNSENT_AFTER)
+    sent = sum(send_refund(refund, session=session).sent for refund in unsent[:limit])
+    interrupted = Refund.objects.filter(
+        state=RefundState.SENDING, updated_at__lte=now - INTERRUPTED_AFTER
+    ).update(
+        state=RefundState.UNKNOWN,
+        updated_at=now,
+        message=_("Sending was interrupted: the refund may have reached ROBOKASSA."),
+    )
+    due = open_refunds.filter(state=RefundState.PROCESSING, next_poll_at__lte=now)[:limit]
+    settled = sum(
+        follow_refund(refund, session=session).state != RefundState.PROCESSING for refund in due
+    )
+    return {"sent": sent, "interrupted": interrupted, "settled": settled}
+
+
+def _poll_later(refund: Refund, now: Any, message: str) -> None:
+    wait = min(FIRST_POLL * 2 ** min(refund.polls, 16), MAX_POLL)
+    Refund.objects.filter(pk=refund.pk).update(
+        polls=F("polls") + 1, next_poll_at=now + wait, message=storable(message[:255])
+    )
+
+
+def _move(refund: Refund, leaving: str, state: str, **changes: Any) -> bool:
+    """Move ``refund`` from ``leaving`` to ``state`` once (False: it was not in ``leaving``)."""
+    if "message" in changes:
+        changes["message"] = storable(changes["message"][:255])
+    return bool(
+        Refund.objects.filter(pk=refund.pk, state=leaving).update(
+            state=state, updated_at=timezone.now(), **changes
+        )
+    )
+
+
+def _settle(
+    refund: Refund, state: str, message: str, *, release: bool = False, refunded: bool = False
+) -> None:
+    """The final state, and the invoice's amounts with it, in one transaction."""
+    settled_by_robokassa = state in (RefundState.FINISHED, RefundState.CANCELLED)
+    leaving = RefundState.PROCESSING if settled_by_robokassa else RefundState.SENDING
+    with transaction.atomic():
+        if not _move(refund, leaving, state, message=message, settled_at=timezone.now()):
+            return
+        invoices = Invoice.objects.filter(pk=refund.invoice_id)
+        if release:
+            invoices.update(refund_reserved=F("refund_reserved") - refund.amount)
+        if refunded:
+            invoices.update(refunded=F("refunded") + refund.amount)
+    _announce(refund_finished if refunded else refund_failed, refund)
+
+
+def _announce(signal: Signal, refund: Refund) -> None:
+    """Send ``signal`` for the refund as it is now; a receiver's error is logged, not raised:
+    the transition is committed and must not be retried."""
+    refund.refresh_from_db()
+    for receiver, result in signal.send_robust(
+        sender=Refund, refund=refund, invoice=refund.invoice
+    ):
+        if isinstance(result, Exception):
+            logger.error(
+                "ROBOKASSA %s receiver %r failed", "refund signal", receiver, exc_info=result
+            )
+
+
+__all__ = [
+    "OperationKeyMissing",
+    "RefundRefusedHere",
+    "Sent",
+    "follow_open_refunds",
+    "follow_refund",
+    "operation_key",
+    "remaining",
+    "request_refund",
+    "send_refund",
+    "why_not_refundable",
+]
