@@ -169,9 +169,10 @@ def prepare_deliveries(bench_url: str, scenario: str, first: int, count: int) ->
         connection.execute(
             "INSERT INTO wagtail_robokassa_invoice (id, merchant_login, is_test, amount, "
             "description, email, receipt, shp, reference, status, site_id, block_id, created_at, "
-            "updated_at) "
+            "updated_at, last_check, last_check_detail, checks, refund_reserved, refunded) "
             "SELECT n, 'bench', false, 100.00, '', '', NULL, '{}', '', 'pending', "
-            "(SELECT id FROM wagtailcore_site WHERE is_default_site), '', now(), now() "
+            "(SELECT id FROM wagtailcore_site WHERE is_default_site), '', now(), now(), '', '', 0, "
+            "0, 0 "
             "FROM generate_series(%s::int, %s::int) AS n",
             [first, first + count - 1],
         )
