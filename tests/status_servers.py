@@ -84,3 +84,14 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+PASSWORD3 = "refund-password-3"
+
+
+@pytest.fixture
+def refund_service(emulator, settings, live_server):
+    """ROBOKASSA's Refund API and status interface, played by the emulator over HTTP."""
+    settings.ROBOKASSA_PASSWORD3 = PASSWORD3
+    settings.ROBOKASSA_REFUND_URL = live_server.url + "/emulator/RefundService"
+    return emulator

@@ -97,4 +97,6 @@ ROBOKASSA_TEST_FORM_TARGET = "/emulator/Merchant/Index.aspx"
 # Status checks (Payments → Check status, Settings → Test connection, robokassa_reconcile) ask
 # the emulator too.
 ROBOKASSA_STATUS_URL = "http://127.0.0.1:8000/emulator/Merchant/WebService/Service.asmx/OpStateExt"
+# Refunds too (ROBOKASSA's Refund API has no test mode: the emulator's stands in).
+ROBOKASSA_REFUND_URL = "http://127.0.0.1:8000/emulator/RefundService"
 ROBOKASSA_BASE_TEMPLATE = "base.html"

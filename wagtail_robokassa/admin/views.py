@@ -47,6 +47,7 @@ from .charts import takings_chart
 from .dashboard import can_view_takings, shows_test_takings
 from .exporting import FORMATS, export_response
 from .filters import MODES
+from .refunding import can_refund
 from .status_check import can_check
 
 _DIGITS = re.compile(r"[0-9]{1,10}\Z")
@@ -285,10 +286,15 @@ class RecordInspectView(Forbidden, InspectView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["related_links"] = self.related_links()
-        if isinstance(self.object, Invoice) and can_check(self.request.user):
-            context["status_check_url"] = reverse(
-                "robokassa_payments:check_status", args=[self.object.pk]
-            )
+        if isinstance(self.object, Invoice):
+            user = self.request.user
+            if can_check(user):
+                context["status_check_url"] = reverse(
+                    "robokassa_payments:check_status", args=[self.object.pk]
+                )
+            if can_refund(user) and self.object.is_paid:
+                context["refund_url"] = reverse("robokassa_payments:refund", args=[self.object.pk])
+            context["refunds"] = self.object.refunds.select_related("requested_by")
         return context
 
 

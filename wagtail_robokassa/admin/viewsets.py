@@ -18,6 +18,7 @@ from .columns import moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
+from .refunding import RefundView
 from .status_check import check_status
 from .views import (
     ExportView,
@@ -109,6 +110,7 @@ class PaymentViewSet(RecordViewSet):
         return [
             *super().get_urlpatterns(),
             path("check/<int:pk>/", check_status, name="check_status"),
+            path("refund/<int:pk>/", RefundView.as_view(), name="refund"),
         ]
 
 

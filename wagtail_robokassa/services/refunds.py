@@ -114,7 +114,7 @@ def request_refund(
                 invoice=invoice,
                 amount=amount,
                 whole_remainder=amount == left,
-                items=items or None,
+                items=_stored_items(items),
                 reason=storable(reason[:255]),
                 key=key,
                 requested_by=user if getattr(user, "pk", None) else None,
@@ -151,7 +151,9 @@ def send_refund(refund: Refund, *, session: requests.Session | None = None) -> S
     try:
         op_key = operation_key(invoice, config, session=session)
         amount = None if refund.whole_remainder else refund.amount
-        request_id = create_refund(config, op_key, amount, refund.items, session=session)
+        request_id = create_refund(
+            config, op_key, amount, _sent_items(refund.items), session=session
+        )
     except (RefundNotSent, RefundRefused, StatusCheckError, OperationKeyMissing) as error:
         _settle(refund, RefundState.FAILED, str(error), release=True)
     except RefundUncertain as error:
@@ -171,6 +173,31 @@ def send_refund(refund: Refund, *, session: requests.Session | None = None) -> S
     refund.refresh_from_db()
     logger.info("ROBOKASSA refund %s of InvId %s: %s", refund.pk, invoice.pk, refund.state)
     return Sent(refund, sent=True)
+
+
+#: Receipt line fields that are numbers: stored as exact text, sent as JSON numbers.
+NUMBER_FIELDS = ("Quantity", "Cost")
+
+
+def _stored_items(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if not items:
+        return None
+    return [
+        {name: str(value) if name in NUMBER_FIELDS else value for name, value in line.items()}
+        for line in items
+    ]
+
+
+def _sent_items(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if not items:
+        return None
+    return [
+        {
+            name: Decimal(str(value)) if name in NUMBER_FIELDS else value
+            for name, value in line.items()
+        }
+        for line in items
+    ]
 
 
 class OperationKeyMissing(Exception):

@@ -19,6 +19,7 @@ SHOP = {
     "password2": "demo-live-2",
     "test_password1": "demo-test-1",
     "test_password2": "demo-test-2",
+    "password3": "demo-refund-3",
     "test_mode": True,
     "algorithm": "sha256",
     "send_receipts": True,

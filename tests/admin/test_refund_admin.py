@@ -1,0 +1,136 @@
+""" "Refund" in the admin: the form, its confirmation, the refund made once per click against the
+emulator over HTTP, the history on the payment, its own permission and CSRF."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+
+from tests.admin.conftest import make_user
+from tests.helpers import LOGIN, make_invoice
+from wagtail_robokassa.contrib.emulator.models import EmulatedOperation, EmulatedRefund
+from wagtail_robokassa.models import InvoiceStatus, Refund, RefundState
+
+RECEIPT = {
+    "sno": "usn_income",
+    "items": [
+        {"name": "Книга", "quantity": 2, "sum": "600.00", "tax": "none",
+         "payment_method": "full_payment", "payment_object": "commodity"},
+        {"name": "Доставка", "quantity": 1, "sum": "390.00", "tax": "none",
+         "payment_method": "full_payment", "payment_object": "service"},
+    ],
+}  # fmt: skip
+
+
+def paid(**fields):
+    invoice = make_invoice(
+        "990.00", is_test=True, status=InvoiceStatus.PAID, email="buyer@example.com", **fields
+    )
+    EmulatedOperation.objects.create(
+        merchant_login=LOGIN, inv_id=invoice.pk, out_sum=invoice.amount, state=100, op_key="op-1"
+    )
+    return invoice
+
+
+def refund_url(invoice):
+    return f"/admin/robokassa_payments/refund/{invoice.pk}/"
+
+
+def form_of(response):
+    html = response.content.decode()
+    key = re.search(r'name="key" value="([0-9a-f-]+)"', html)[1]
+    return html, key
+
+
+def test_refund_a_part_with_its_receipt_line(refund_service, superuser_client):
+    invoice = paid(receipt=RECEIPT)
+    inspect = superuser_client.get(f"/admin/robokassa_payments/inspect/{invoice.pk}/")
+    assert refund_url(invoice) in inspect.content.decode()
+
+    html, key = form_of(superuser_client.get(refund_url(invoice)))
+    assert 'value="990.00"' in html  # all that is left, prefilled
+    assert "Книга \N{MULTIPLICATION SIGN} 2" in html
+
+    data = {"amount": "390.00", "lines": ["1"], "reason": "not delivered", "key": key}
+    confirm = superuser_client.post(refund_url(invoice), data)
+    text = confirm.content.decode()
+    assert "Refund 390,00" in text or "Refund 390.00" in text
+    assert "buyer@example.com" in text
+    assert not Refund.objects.exists()  # nothing before the confirmation
+
+    done = superuser_client.post(refund_url(invoice), {**data, "confirm": "1"}, follow=True)
+    (message,) = [str(m) for m in get_messages(done.wsgi_request)]
+    assert "ROBOKASSA accepted the refund of 390.00" in message
+    refund = Refund.objects.get()
+    assert (refund.state, refund.amount, refund.reason) == (
+        RefundState.PROCESSING,
+        Decimal("390.00"),
+        "not delivered",
+    )
+    assert refund.items == [
+        {"Name": "Доставка", "Quantity": "1", "Cost": "390.00", "Tax": "none",
+         "PaymentMethod": "full_payment", "PaymentObject": "service"},
+    ]  # fmt: skip
+    assert refund.requested_by.username == "root"
+    sent = EmulatedRefund.objects.get()
+    assert sent.amount == Decimal("390.00")
+    assert sent.items[0]["Name"] == "Доставка"
+    assert "Refunds" in done.content.decode()  # the history on the payment
+
+    again = superuser_client.post(refund_url(invoice), {**data, "confirm": "1"})
+    assert again.status_code == 302
+    assert Refund.objects.count() == 1  # the same click: one refund
+    assert EmulatedRefund.objects.count() == 1
+
+
+def test_more_than_is_left_is_a_form_error(refund_service, superuser_client):
+    invoice = paid()
+    _, key = form_of(superuser_client.get(refund_url(invoice)))
+    response = superuser_client.post(
+        refund_url(invoice), {"amount": "990.01", "key": key, "confirm": "1"}
+    )
+    assert response.status_code == 200
+    assert "Ensure this value is less than or equal to 990.00" in response.content.decode()
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.django_db
+def test_what_cannot_be_refunded_says_why_and_offers_no_form(superuser_client, settings):
+    settings.ROBOKASSA_REFUND_URL = ""
+    invoice = make_invoice(is_test=True, status=InvoiceStatus.PAID)
+    html = superuser_client.get(refund_url(invoice)).content.decode()
+    assert "no test mode for refunds" in html
+    assert 'name="amount"' not in html
+    response = superuser_client.post(refund_url(invoice), {"amount": "1.00", "confirm": "1"})
+    assert response.status_code == 200
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.django_db
+def test_refunds_need_their_own_permission(client, settings):
+    settings.ROBOKASSA_REFUND_URL = "http://127.0.0.1:9/RefundService"
+    invoice = make_invoice(status=InvoiceStatus.PAID)
+    client.force_login(make_user("viewer", "view_invoice", "check_invoice"))
+    inspect = client.get(f"/admin/robokassa_payments/inspect/{invoice.pk}/").content.decode()
+    assert refund_url(invoice) not in inspect
+    refused = client.post(refund_url(invoice), {"amount": "1.00", "confirm": "1"})
+    assert (refused.status_code, refused.url) == (302, "/admin/")
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_refund_needs_a_csrf_token():
+    invoice = make_invoice(status=InvoiceStatus.PAID)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("refunder", "view_invoice", "refund_invoice"))
+    response = client.post(refund_url(invoice), {"amount": "1.00", "confirm": "1"})
+    assert response.status_code == 403
+    assert not Refund.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_unknown_payment_is_404(superuser_client):
+    assert superuser_client.get("/admin/robokassa_payments/refund/999999/").status_code == 404
+    assert superuser_client.get("/admin/robokassa_payments/refund/99999999999/").status_code == 404

@@ -1,0 +1,200 @@
+""" "Refund" on a paid payment's page: a form (the amount, the receipt lines, a reason), a
+confirmation that states the amount and the buyer, then the refund is recorded once per click
+and sent (``services.refunds``). Its own permission (``refund_invoice``), off for every group
+until given."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import FormView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from ..models import Invoice, RefundState
+from ..protocol import MAX_INV_ID
+from ..services.reconciliation import invoice_config
+from ..services.refunds import (
+    RefundRefusedHere,
+    remaining,
+    request_refund,
+    send_refund,
+    why_not_refundable,
+)
+from . import display
+from .permissions import policy_for
+
+REFUND_ACTION = "refund"
+
+
+def can_refund(user: Any) -> bool:
+    return policy_for(Invoice).user_has_permission(user, REFUND_ACTION)
+
+
+def receipt_lines(invoice: Invoice) -> list[dict[str, Any]]:
+    """The payment's receipt lines as the Refund API's ``InvoiceItems``."""
+    items = (invoice.receipt or {}).get("items") or []
+    lines = []
+    for item in items:
+        quantity = Decimal(str(item.get("quantity", 1)))
+        total = Decimal(str(item.get("sum", 0)))
+        lines.append(
+            {
+                "Name": str(item.get("name", ""))[:128],
+                "Quantity": quantity,
+                "Cost": (total / quantity).quantize(Decimal("0.01")) if quantity else total,
+                "Tax": item.get("tax", "none"),
+                "PaymentMethod": item.get("payment_method", "full_payment"),
+                "PaymentObject": item.get("payment_object", "commodity"),
+            }
+        )
+    return lines
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount to refund"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    lines = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Receipt lines refunded"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=255, required=False)
+    key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invoice = invoice
+        self.refundable_lines = receipt_lines(invoice)
+        lines = cast(forms.TypedMultipleChoiceField, self.fields["lines"])
+        lines.choices = [
+            (index, f"{line['Name']} \N{MULTIPLICATION SIGN} {line['Quantity']:f}")
+            for index, line in enumerate(self.refundable_lines)
+        ]
+        if not self.refundable_lines:
+            del self.fields["lines"]
+        left = remaining(invoice)
+        self.fields["amount"].validators.append(MaxValueValidator(left))
+        self.fields["amount"].help_text = _("At most %(left)s.") % {
+            "left": display.amount(left, currency_of(invoice))
+        }
+
+    def chosen_items(self) -> list[dict[str, Any]]:
+        return [self.refundable_lines[index] for index in self.cleaned_data.get("lines") or []]
+
+
+class RefundView(WagtailAdminTemplateMixin, FormView):
+    """The form, then its confirmation, then the refund."""
+
+    template_name = "wagtail_robokassa/admin/refund.html"
+    form_class = RefundForm
+    header_icon = "form"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not can_refund(request.user):
+            raise PermissionDenied
+        pk = kwargs["pk"]
+        if not 1 <= pk <= MAX_INV_ID:
+            raise Http404
+        self.invoice = get_object_or_404(Invoice, pk=pk)
+        self.problem = why_not_refundable(self.invoice, invoice_config(self.invoice))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self) -> str:
+        return _("Refund payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        inspect = reverse("robokassa_payments:inspect", args=[self.invoice.pk])
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("robokassa_payments:index"), "label": _("Payments")},
+            {"url": inspect, "label": str(self.invoice)},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        kwargs["invoice"] = self.invoice
+        return kwargs
+
+    def get_initial(self) -> dict[str, Any]:
+        lines = list(range(len(receipt_lines(self.invoice))))
+        return {"amount": remaining(self.invoice), "lines": lines, "key": uuid.uuid4()}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            invoice=self.invoice,
+            problem=self.problem,
+            refunds=self.invoice.refunds.order_by("-created_at"),
+            paid=self.invoice.amount,
+            left=remaining(self.invoice),
+            currency=currency_of(self.invoice),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.problem:
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: RefundForm) -> HttpResponse:
+        if "confirm" not in self.request.POST:
+            return self.render_to_response(self.get_context_data(form=form, confirming=True))
+        try:
+            refund = request_refund(
+                self.invoice,
+                form.cleaned_data["amount"],
+                key=form.cleaned_data["key"],
+                items=form.chosen_items(),
+                reason=form.cleaned_data["reason"],
+                user=self.request.user,
+            )
+        except RefundRefusedHere as refusal:
+            form.add_error(None, str(refusal))
+            return self.form_invalid(form)
+        refund = send_refund(refund).refund
+        levels: dict[str, int] = {
+            RefundState.PROCESSING: messages.SUCCESS,
+            RefundState.FINISHED: messages.SUCCESS,
+            RefundState.UNKNOWN: messages.WARNING,
+        }
+        level = levels.get(refund.state, messages.ERROR)
+        messages.add_message(self.request, level, refund_sentence(refund))
+        return redirect("robokassa_payments:inspect", self.invoice.pk)
+
+
+def currency_of(invoice: Invoice) -> str:
+    return invoice_config(invoice).currency_symbol
+
+
+def refund_sentence(refund: Any) -> str:
+    amount = display.amount(refund.amount, currency_of(refund.invoice))
+    if refund.state == RefundState.PROCESSING:
+        return _("ROBOKASSA accepted the refund of %(amount)s; it is being processed.") % {
+            "amount": amount
+        }
+    if refund.state == RefundState.UNKNOWN:
+        return _("The refund of %(amount)s may have reached ROBOKASSA: %(message)s") % {
+            "amount": amount,
+            "message": refund.message,
+        }
+    return _("The refund of %(amount)s was not made: %(message)s") % {
+        "amount": amount,
+        "message": refund.message or refund.get_state_display(),
+    }
