@@ -134,3 +134,47 @@ def test_the_refund_needs_a_csrf_token():
 def test_an_unknown_payment_is_404(superuser_client):
     assert superuser_client.get("/admin/robokassa_payments/refund/999999/").status_code == 404
     assert superuser_client.get("/admin/robokassa_payments/refund/99999999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_refunds_listing_filters_inspects_and_exports(superuser_client):
+    import csv
+    import io
+
+    invoice = make_invoice(
+        "990.00", status=InvoiceStatus.PAID, refund_reserved="400.00", refunded="300.00"
+    )
+    finished = Refund.objects.create(
+        invoice=invoice, amount="300.00", state=RefundState.FINISHED, reason="damaged",
+        items=[{"Name": "Книга", "Quantity": "1", "Cost": "300.00", "Tax": "none",
+                "PaymentMethod": "full_payment", "PaymentObject": "commodity"}],
+    )  # fmt: skip
+    Refund.objects.create(invoice=invoice, amount="100.00", state=RefundState.UNKNOWN)
+
+    listing = superuser_client.get("/admin/robokassa_refunds/", {"state": "finished"})
+    assert listing.status_code == 200
+    assert [refund.pk for refund in listing.context["object_list"]] == [finished.pk]
+    by_inv_id = superuser_client.get("/admin/robokassa_refunds/", {"q": str(invoice.pk)})
+    assert len(by_inv_id.context["object_list"]) == 2
+
+    page = superuser_client.get(f"/admin/robokassa_refunds/inspect/{finished.pk}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Книга" in html  # the receipt line, as a table
+    assert f"/admin/robokassa_payments/inspect/{invoice.pk}/" in html  # the related payment
+
+    export = superuser_client.get("/admin/robokassa_refunds/export/csv/")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][:5] == ["InvId", "Requested", "Amount", "State", "State, in words"]
+    assert {row[3] for row in rows[1:]} == {"finished", "unknown"}
+
+    payments = superuser_client.get("/admin/robokassa_payments/").content.decode()
+    assert "300.00\N{NO-BREAK SPACE}₽" in payments  # the refunded total
+
+
+@pytest.mark.django_db
+def test_refund_records_are_never_edited_by_hand(superuser_client):
+    invoice = make_invoice(status=InvoiceStatus.PAID)
+    refund = Refund.objects.create(invoice=invoice, amount="1.00")
+    for url in ("add/", f"edit/{refund.pk}/", f"delete/{refund.pk}/"):
+        assert superuser_client.get(f"/admin/robokassa_refunds/{url}").status_code in (403, 404)

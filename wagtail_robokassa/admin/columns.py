@@ -33,6 +33,16 @@ class MoneyColumn(Column):
         return context
 
 
+class NonZeroMoneyColumn(MoneyColumn):
+    """Money, or an em dash for none (a payment's refunded total)."""
+
+    def get_cell_context_data(self, instance: Any, parent_context: Any) -> dict[str, Any]:
+        context = super().get_cell_context_data(instance, parent_context)
+        if not context["raw_value"]:
+            context["value"] = display.EMPTY
+        return context
+
+
 class PaymentStatusColumn(StatusTagColumn):
     """A payment's status tag and, while it is not paid, one for its buyer coming back through
     the Fail URL (``PaymentIndexView`` annotates ``buyer_returned_via_fail``) and one for what

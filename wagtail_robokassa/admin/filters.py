@@ -19,6 +19,8 @@ from ..models import (
     InvoiceStatus,
     NotificationSource,
     PaymentVisit,
+    Refund,
+    RefundState,
     RejectedRequest,
     RejectionReason,
     SuccessNotification,
@@ -107,4 +109,14 @@ class RejectedRequestFilterSet(WagtailFilterSet):
 
     class Meta:
         model = RejectedRequest
+        fields: list[str] = []
+
+
+class RefundFilterSet(WagtailFilterSet):
+    created = _date_range(_("Requested"))
+    state = django_filters.ChoiceFilter(choices=RefundState.choices, label=_("State"))
+    settled = _date_range(_("Settled"), "settled_at")
+
+    class Meta:
+        model = Refund
         fields: list[str] = []

@@ -28,9 +28,9 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
 
 
 def record_models() -> list[type]:
-    from ..models import Invoice, PaymentVisit, RejectedRequest, SuccessNotification
+    from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
 
-    return [Invoice, SuccessNotification, PaymentVisit, RejectedRequest]
+    return [Invoice, SuccessNotification, PaymentVisit, RejectedRequest, Refund]
 
 
 def register_policies() -> None:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.resources import ModelDeclarativeMetaclass
 
-from ..models import Invoice, PaymentVisit, RejectedRequest, SuccessNotification
+from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
 
 
 class IsoDateTimeWidget(widgets.Widget):
@@ -119,6 +119,7 @@ class InvoiceResource(RecordResource):
     last_check = column("last_check", _("Last status check"))
     last_check_label = label(Invoice, "last_check", _("Last status check, in words"))
     last_checked_at = column("last_checked_at", _("Last checked"), IsoDateTimeWidget())
+    refunded = column("refunded", _("Refunded"), NativeWidget())
 
     class Meta:
         model = Invoice
@@ -171,3 +172,20 @@ class RejectedRequestResource(RecordResource):
 
     class Meta:
         model = RejectedRequest
+
+
+class RefundResource(RecordResource):
+    inv_id = column("invoice_id", _("InvId"))
+    created_at = column("created_at", _("Requested"), IsoDateTimeWidget())
+    amount = column("amount", _("Amount"), NativeWidget())
+    state = column("state", _("State"))
+    state_label = label(Refund, "state", _("State, in words"))
+    whole_remainder = column("whole_remainder", _("Whole remainder"))
+    reason = column("reason", _("Reason"))
+    request_id = column("request_id", _("ROBOKASSA request id"))
+    requested_by = column("requested_by__username", _("Requested by"))
+    settled_at = column("settled_at", _("Settled"), IsoDateTimeWidget())
+    message = column("message", _("Message"))
+
+    class Meta:
+        model = Refund

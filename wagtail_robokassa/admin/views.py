@@ -192,6 +192,30 @@ class ExportView(RecordIndexView):
         )
 
 
+def _receipt_items(lines: list[Any]) -> list[dict[str, Any]]:
+    """Refund API ``InvoiceItems`` as receipt items (``display.receipt`` shows those)."""
+    items = []
+    for line in lines:
+        if not isinstance(line, dict):
+            continue
+        quantity, cost = line.get("Quantity", 1), line.get("Cost", 0)
+        try:
+            total = Decimal(str(quantity)) * Decimal(str(cost))
+        except ArithmeticError:
+            total = None
+        items.append(
+            {
+                "name": line.get("Name", ""),
+                "quantity": quantity,
+                "sum": total,
+                "tax": line.get("Tax", ""),
+                "payment_method": line.get("PaymentMethod", ""),
+                "payment_object": line.get("PaymentObject", ""),
+            }
+        )
+    return items
+
+
 class RecordInspectView(Forbidden, InspectView):
     """Every stored field, raw parameters pretty-printed, and links to related records."""
 
@@ -213,6 +237,8 @@ class RecordInspectView(Forbidden, InspectView):
         if isinstance(field, models.JSONField):
             if field_name == "receipt":
                 return display.receipt(value, self.currency)
+            if isinstance(value, list):  # a refund's receipt lines
+                return display.receipt({"items": _receipt_items(value)}, self.currency)
             return display.parameters(value)
         shown = super().get_field_display_value(field_name, field)
         return display.EMPTY if shown is None or shown == "" else shown
@@ -257,7 +283,7 @@ class RecordInspectView(Forbidden, InspectView):
         """``(label, text, url)`` for the related payment, notifications, visits and page that
         this user may view: a link's text shows an amount and a status."""
         obj = self.object
-        inv_id = obj.pk if isinstance(obj, Invoice) else obj.inv_id
+        inv_id = obj.pk if isinstance(obj, Invoice) else getattr(obj, "inv_id", None)
         if inv_id is None:
             return []
         may_view = self._may_view

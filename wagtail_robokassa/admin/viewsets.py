@@ -12,9 +12,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from ..models import Invoice, PaymentVisit, RejectedRequest, SuccessNotification
+from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
 from . import filters, resources
-from .columns import moment_title_column, record_columns
+from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
@@ -99,6 +99,7 @@ class PaymentViewSet(RecordViewSet):
         *record_columns(
             Invoice, "amount", "status", "is_test", "description", "email", "site", "created_at"
         ),
+        NonZeroMoneyColumn("refunded", label=_("Refunded"), sort_key="refunded"),
     ]
     filterset_class = filters.InvoiceFilterSet
     index_view_class = PaymentIndexView
@@ -165,6 +166,22 @@ class RejectedRequestViewSet(RecordViewSet):
     resource_class = resources.RejectedRequestResource
 
 
+class RefundViewSet(RecordViewSet):
+    model = Refund
+    name = "robokassa_refunds"
+    icon = "arrow-left"
+    menu_label = _("Refunds")
+    list_display = [
+        moment_title_column(Refund, "created_at", "robokassa_refunds:inspect"),
+        "invoice",
+        *record_columns(Refund, "amount", "state", "requested_by", "message"),
+    ]
+    filterset_class = filters.RefundFilterSet
+    inv_id_field = "invoice_id"
+    text_search_fields = ("reason", "request_id")
+    resource_class = resources.RefundResource
+
+
 class _ShownTo(MenuItem):
     """A menu item shown only to users ``check(user)`` lets in."""
 
@@ -219,5 +236,6 @@ class RobokassaViewSetGroup(ModelViewSetGroup):
         NotificationViewSet,
         VisitViewSet,
         RejectedRequestViewSet,
+        RefundViewSet,
         SettingsLinkViewSet,
     )

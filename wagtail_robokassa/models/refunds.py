@@ -99,5 +99,10 @@ class Refund(models.Model):
         return f"#{self.invoice_id} \N{MINUS SIGN}{amount} ({self.get_state_display()})"
 
     @property
+    def inv_id(self) -> int:
+        """The refunded payment's InvId (as the other records have one)."""
+        return self.invoice_id
+
+    @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
