@@ -27,10 +27,9 @@ from urllib.parse import quote
 
 import requests
 from django.utils.translation import gettext_lazy as _
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from .conf import MerchantConfig, setting
+from .http import retrying_session
 from .protocol import refund_token
 
 REFUND_SERVICE = "https://services.robokassa.ru/RefundService"
@@ -101,22 +100,11 @@ def refund_payload(
 
 
 def _session(*, safe: bool) -> requests.Session:
-    retry = Retry(
-        total=RETRIES,
-        connect=RETRIES,
-        read=RETRIES if safe else 0,
-        status=RETRIES if safe else 0,
-        other=0,
-        status_forcelist=(500, 502, 503, 504) if safe else (),
-        allowed_methods=frozenset({"GET"}) if safe else frozenset({"GET", "POST"}),
-        backoff_factor=0.2,
-        raise_on_status=False,
-    )
-    session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
+    """``safe``: a request that changes nothing (``GetState``), so a 5xx or a read error may be
+    asked again; a ``Refund/Create`` is retried only when it could not be sent at all."""
+    if safe:
+        return retrying_session(RETRIES, methods={"GET"}, after_5xx=True, after_read_error=True)
+    return retrying_session(RETRIES, methods={"POST"}, after_5xx=False, after_read_error=False)
 
 
 def create_refund(
