@@ -3,6 +3,7 @@ panel with its date picker, the mode of the shop by default, and its table as CS
 
 import csv
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -45,10 +46,10 @@ def test_the_table_downloads_as_csv_and_xlsx(superuser_client):
     assert response.status_code == 200
     assert "robokassa-overview-live-" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(body(response).decode("utf-8-sig"))))
-    assert rows[0] == ["Day", "Notifications", "Amount"]
+    assert rows[0] == ["Day", "Notifications", "Amount", "Refunded"]
     assert len(rows) == 1 + 7
     two_days_ago = (timezone.localdate() - timezone.timedelta(days=2)).isoformat()
-    assert [two_days_ago, "2", "150.50"] in rows
+    assert [two_days_ago, "2", "150.50", "0.00"] in rows
     workbook = openpyxl.load_workbook(
         io.BytesIO(body(superuser_client.get(URL, {**params, "export": "xlsx"})))
     )
@@ -63,3 +64,61 @@ def test_the_results_alone_answer_the_filter_panel(superuser_client):
     assert response.status_code == 200
     assert "<svg" in response.content.decode()
     assert "<html" not in response.content.decode()
+
+
+def refund_of(amount, paid, days_ago, is_test=False, state="finished"):
+    from tests.admin.conftest import at
+    from tests.helpers import make_invoice
+    from wagtail_robokassa.models import InvoiceStatus, Refund
+
+    invoice = make_invoice(paid, status=InvoiceStatus.PAID, is_test=is_test)
+    finished = state == "finished"
+    invoice.refund_reserved = Decimal(amount)
+    invoice.refunded = Decimal(amount) if finished else Decimal(0)
+    invoice.save(update_fields=["refund_reserved", "refunded"])
+    return Refund.objects.create(
+        invoice=invoice,
+        amount=Decimal(amount),
+        state=state,
+        settled_at=at(days_ago) if finished else None,
+    )
+
+
+def test_finished_refunds_show_by_the_day_they_settled(superuser_client):
+    pay(1, "990.00", 3)
+    refund_of("390.00", "990.00", 1)
+    refund_of("100.00", "100.00", 1, state="processing")  # not refunded yet
+    refund_of("7.00", "7.00", 1, is_test=True)  # another mode
+    response = superuser_client.get(URL, {"mode": "live"})
+    assert response.context["refunded"] == Decimal("390.00")
+    html = response.content.decode()
+    assert re.search(r"390\.00\W+₽ refunded\.", " ".join(html.split()))
+    assert 'class="robokassa-chart-refunded"' in html  # a second series, with its legend
+    assert ">Refunded</text>" in html
+    day = (timezone.localdate() - timezone.timedelta(days=1)).isoformat()
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                body(superuser_client.get(URL, {"mode": "live", "export": "csv"})).decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert [day, "0", "0.00", "390.00"] in rows
+
+
+def test_no_refund_series_without_refunds(superuser_client):
+    pay(1, "990.00", 3)
+    html = superuser_client.get(URL, {"mode": "live"}).content.decode()
+    assert "robokassa-chart-refunded" not in html
+    assert "refunded." not in html
+
+
+def test_the_payments_listing_tags_refunded_payments(superuser_client):
+    part = refund_of("390.00", "990.00", 1).invoice
+    whole = refund_of("100.00", "100.00", 1).invoice
+    assert (part.refund_state, whole.refund_state) == ("Partially refunded", "Refunded")
+    html = superuser_client.get("/admin/robokassa_payments/").content.decode()
+    tags = re.findall(r'class="w-status w-status--label">\s*([^<]+?)\s*<', html)
+    assert sorted(tags) == ["Partially refunded", "Refunded"]

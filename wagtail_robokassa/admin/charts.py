@@ -41,8 +41,8 @@ def takings_chart(
     currency: str = "",
     series: Sequence[Series] | None = None,
 ) -> SafeString:
-    """The chart of ``days`` (by default one series, the amounts received)."""
-    series = series or [Series(_("Received"), [day.total for day in days])]
+    """The chart of ``days`` (by default the amounts received, and refunded if any were)."""
+    series = series or day_series(days)
     top = nice_ceiling(max((v for s in series for v in s.values), default=Decimal(0)))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_width / max(len(days), 1)
@@ -69,6 +69,15 @@ def takings_chart(
         _description(days, series[0], currency),
         SafeString("".join(parts)),
     )
+
+
+def day_series(days: Sequence[Day]) -> list[Series]:
+    """What was received each day, and what was refunded when anything was."""
+    series = [Series(_("Received"), [day.total for day in days])]
+    if any(day.refunded for day in days):
+        refunded = [day.refunded for day in days]
+        series.append(Series(_("Refunded"), refunded, "robokassa-chart-refunded"))
+    return series
 
 
 def nice_ceiling(value: Decimal) -> Decimal:
@@ -151,6 +160,11 @@ def _bars(
 
 
 def _bar_label(day: Day, series: Series, value: Decimal, currency: str) -> str:
+    if series.css_class == "robokassa-chart-refunded":
+        return _("%(day)s: %(total)s refunded") % {
+            "day": date_format(day.day, "SHORT_DATE_FORMAT"),
+            "total": formatting.amount(value, currency),
+        }
     label = ngettext(
         "%(day)s: %(total)s from %(count)s notification",
         "%(day)s: %(total)s from %(count)s notifications",

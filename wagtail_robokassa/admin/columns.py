@@ -58,6 +58,7 @@ class PaymentStatusColumn(StatusTagColumn):
         )
         last_check = getattr(instance, "last_check", "")
         context["last_check"] = instance.get_last_check_display() if unpaid and last_check else ""
+        context["refund_state"] = getattr(instance, "refund_state", "")
         return context
 
 

@@ -57,6 +57,7 @@ class TakingsPanel(Component):
         return {
             "request": self.request,  # for the shop's currency
             "days": days,
+            "refunds_shown": any(day.refunded for day in days),
             "chart": takings_chart(days, "robokassa-home-chart", display.currency_of(self.request)),
             "latest": stats.latest_notifications(5, test),
             "test": test,

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from ..models import Invoice, SuccessNotification
+from ..models import Invoice, Refund, RefundState, SuccessNotification
 
 ZERO = Decimal("0")
 
@@ -27,6 +27,8 @@ class Day:
     day: date
     total: Decimal
     count: int
+    #: What finished refunds sent back that day (of live payments, or of test ones).
+    refunded: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,32 @@ def daily_takings(first: date, last: date, is_test: bool = False) -> list[Day]:
         .annotate(total=Sum("out_sum"), count=Count("id"))
     )
     found = {row["day"]: row for row in rows}
+    refunded = daily_refunds(first, last, is_test)
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(offset)
         row = found.get(day, {})
-        days.append(Day(day, row.get("total") or ZERO, row.get("count", 0)))
+        days.append(
+            Day(day, row.get("total") or ZERO, row.get("count", 0), refunded.get(day, ZERO))
+        )
     return days
+
+
+def daily_refunds(first: date, last: date, is_test: bool = False) -> dict[date, Decimal]:
+    """The finished refunds' amounts by the day they settled."""
+    rows = (
+        Refund.objects.filter(
+            state=RefundState.FINISHED,
+            invoice__is_test=is_test,
+            settled_at__gte=_start_of(first),
+            settled_at__lt=_start_of(last + timedelta(1)),
+        )
+        .annotate(day=TruncDate("settled_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["day"]: row["total"] for row in rows}
 
 
 def summary(is_test: bool = False) -> dict[str, Totals]:

@@ -381,8 +381,13 @@ class OverviewView(Forbidden, ReportView):
     index_results_url_name = "robokassa_overview:index_results"
     filterset_class = OverviewFilterSet
     paginate_by = None
-    list_export = ["day", "count", "total"]
-    export_headings = {"day": _("Day"), "count": _("Notifications"), "total": _("Amount")}
+    list_export = ["day", "count", "total", "refunded"]
+    export_headings = {
+        "day": _("Day"),
+        "count": _("Notifications"),
+        "total": _("Amount"),
+        "refunded": _("Refunded"),
+    }
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if not can_view_takings(request.user):
@@ -414,7 +419,12 @@ class OverviewView(Forbidden, ReportView):
 
     def to_row_dict(self, item: stats.Day) -> dict[str, Any]:
         # 150.50, not the 150.5 a database sum may give: exact, and read as money.
-        return {"day": item.day, "count": item.count, "total": Decimal(plain_amount(item.total))}
+        return {
+            "day": item.day,
+            "count": item.count,
+            "total": Decimal(plain_amount(item.total)),
+            "refunded": Decimal(plain_amount(item.refunded)),
+        }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -428,6 +438,8 @@ class OverviewView(Forbidden, ReportView):
                 days, "robokassa-overview-chart", display.currency_of(self.request)
             ),
             total=sum((day.total for day in days), stats.ZERO),
+            refunded=sum((day.refunded for day in days), stats.ZERO),
+            refunds_shown=any(day.refunded for day in days),
             count=sum(day.count for day in days),
             by_status=[
                 {**row, "label": statuses.get(row["status"], row["status"])}

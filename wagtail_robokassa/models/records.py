@@ -141,6 +141,15 @@ class Invoice(models.Model):
     def is_paid(self) -> bool:
         return self.status == InvoiceStatus.PAID
 
+    @property
+    def refund_state(self) -> str:
+        """ "Refunded" or "Partially refunded" from the finished refunds ("" when none)."""
+        if self.refunded <= 0:
+            return ""
+        if self.refunded >= self.amount:
+            return str(_("Refunded"))
+        return str(_("Partially refunded"))
+
 
 class NotificationSource(models.TextChoices):
     RESULT_URL = "result_url", _("Result URL")
