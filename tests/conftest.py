@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.status_servers import emulator, misbehaving, refund_service  # noqa: F401 - shared
+from tests.status_servers import (  # noqa: F401 - shared
+    emulator,
+    fiscal_service,
+    misbehaving,
+    refund_service,
+)
 
 settings.register_profile(
     "default", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -71,6 +71,7 @@ def misbehaving(settings):
         servers.append(server)
         settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{server.server_port}/OpStateExt"
         settings.ROBOKASSA_REFUND_URL = f"http://127.0.0.1:{server.server_port}/RefundService"
+        settings.ROBOKASSA_FISCAL_URL = f"http://127.0.0.1:{server.server_port}/RoboFiscal"
         return handler.seen
 
     servers = []
@@ -94,4 +95,11 @@ def refund_service(emulator, settings, live_server):
     """ROBOKASSA's Refund API and status interface, played by the emulator over HTTP."""
     settings.ROBOKASSA_PASSWORD3 = PASSWORD3
     settings.ROBOKASSA_REFUND_URL = live_server.url + "/emulator/RefundService"
+    return emulator
+
+
+@pytest.fixture
+def fiscal_service(emulator, settings, live_server):
+    """ROBOKASSA's RoboFiscal (the final receipt), played by the emulator over HTTP."""
+    settings.ROBOKASSA_FISCAL_URL = live_server.url + "/emulator/RoboFiscal"
     return emulator

@@ -3,7 +3,10 @@ a retry cannot do something twice."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -35,3 +38,29 @@ def retrying_session(
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+#: The largest answer read from a JSON API; a longer one is treated as unreadable.
+MAX_ANSWER_BYTES = 100_000
+
+
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """A JSON object answer (numbers as ``Decimal``), or None when it is not one."""
+    if len(body) > MAX_ANSWER_BYTES:
+        return None
+    try:
+        answer = json.loads(body.decode("utf-8"), parse_float=Decimal)
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
+
+
+def never_sent(error: requests.ConnectionError) -> bool:
+    """Whether the connection failed before any byte of the request was sent (refused, no
+    route, a name that does not resolve): a retry-exhausted connect error."""
+    from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+
+    reason = error.args[0] if error.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError | NameResolutionError)

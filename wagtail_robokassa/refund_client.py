@@ -29,14 +29,13 @@ import requests
 from django.utils.translation import gettext_lazy as _
 
 from .conf import MerchantConfig, setting
-from .http import retrying_session
+from .http import MAX_ANSWER_BYTES, json_object, never_sent, retrying_session
 from .protocol import refund_token
 
 REFUND_SERVICE = "https://services.robokassa.ru/RefundService"
 #: Seconds to connect, and to wait for the answer (the vendor's own module waits 30 s).
 TIMEOUT = (5.0, 30.0)
 RETRIES = 2
-MAX_ANSWER_BYTES = 100_000
 _REQUEST_ID = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z"
 )
@@ -130,12 +129,12 @@ def create_refund(
         ) as response:
             status, body = response.status_code, response.raw.read(MAX_ANSWER_BYTES + 1)
     except requests.ConnectionError as error:
-        if _never_sent(error):
+        if never_sent(error):
             raise RefundNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
         raise RefundUncertain(_uncertain()) from None
     except requests.RequestException:
         raise RefundUncertain(_uncertain()) from None
-    answer = _json(body)
+    answer = json_object(body)
     if answer is None or status >= 500:
         raise RefundUncertain(_uncertain())
     if answer.get("success") is True and isinstance(answer.get("requestId"), str):
@@ -165,7 +164,7 @@ def refund_state(request_id: str, *, session: requests.Session | None = None) ->
             status, body = response.status_code, response.raw.read(MAX_ANSWER_BYTES + 1)
     except requests.RequestException:
         raise RefundUncertain(_("ROBOKASSA could not be reached: the state is unknown.")) from None
-    answer = _json(body)
+    answer = json_object(body)
     if answer is None or status >= 500:
         raise RefundUncertain(_("ROBOKASSA's answer could not be read: the state is unknown."))
     label = answer.get("label")
@@ -177,33 +176,12 @@ def refund_state(request_id: str, *, session: requests.Session | None = None) ->
     return RefundStatus(request_id, label.lower()[:20], _amount(answer.get("amount")))
 
 
-def _json(body: bytes) -> dict[str, Any] | None:
-    if len(body) > MAX_ANSWER_BYTES:
-        return None
-    try:
-        answer = json.loads(body.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return answer if isinstance(answer, dict) else None
-
-
 def _amount(value: Any) -> Decimal | None:
     try:
         amount = Decimal(str(value)) if value is not None else None
     except InvalidOperation:
         return None
     return amount if amount is not None and amount.is_finite() else None
-
-
-def _never_sent(error: requests.ConnectionError) -> bool:
-    """Whether the connection failed before any byte of the request was sent (refused, no
-    route, a name that does not resolve): a retry-exhausted connect error."""
-    from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
-
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, NewConnectionError | NameResolutionError)
 
 
 def _uncertain() -> Any:

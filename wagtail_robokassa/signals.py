@@ -19,6 +19,11 @@ committed:
 - ``refund_requested``: ROBOKASSA accepted a refund request;
 - ``refund_finished``: the money went back;
 - ``refund_failed``: it will not (refused, cancelled, or never sent).
+
+The final receipt (sender: the ``SecondReceipt``; ``receipt`` and ``invoice``), each sent once:
+
+- ``final_receipt_sent``: ROBOKASSA took the final receipt;
+- ``final_receipt_registered``: the fiscal document has its number.
 """
 
 from typing import Any
@@ -31,6 +36,8 @@ fail_page_visited = Signal()
 refund_requested = Signal()
 refund_finished = Signal()
 refund_failed = Signal()
+final_receipt_sent = Signal()
+final_receipt_registered = Signal()
 
 
 def send(signal: Signal, *, sender: Any, callback: Any, invoice: Any, request: Any, **more: Any):

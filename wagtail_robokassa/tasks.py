@@ -2,7 +2,9 @@
 ``django-tasks`` package that Wagtail depends on).
 
 ``reconcile_payments`` checks the due pending payments at ROBOKASSA (``services.sweeps``);
-``follow_refunds`` follows refunds until they settle (``services.refunds``).
+``follow_refunds`` follows refunds until they settle (``services.refunds``);
+``send_final_receipt`` sends a payment's final receipt and ``follow_final_receipts`` follows
+them until registered (``services.final_receipts``).
 Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
 and run it with a worker such as django-tasks-db's ``db_worker``.
 """
@@ -33,3 +35,33 @@ def follow_refunds(limit: int = 100) -> dict[str, int]:
     from .services.refunds import follow_open_refunds
 
     return follow_open_refunds(limit=limit)
+
+
+@task()
+def send_final_receipt(inv_id: int) -> str:
+    """Send the final receipt of payment ``inv_id`` (at most once; enqueue it from the shop's
+    own "handed over" signal); returns its state, or why it was not sent."""
+    from .models import Invoice
+    from .services.final_receipts import (
+        FinalReceiptRefusedHere,
+        request_final_receipt,
+    )
+    from .services.final_receipts import (
+        send_final_receipt as send,
+    )
+
+    invoice = Invoice.objects.filter(pk=inv_id).first()
+    if invoice is None:
+        return "no such payment"
+    try:
+        return send(request_final_receipt(invoice)).state
+    except FinalReceiptRefusedHere as refusal:
+        return str(refusal)
+
+
+@task()
+def follow_final_receipts(limit: int = 100) -> dict[str, int]:
+    """Send final receipts left unsent and follow the sent ones until they are registered."""
+    from .services.final_receipts import follow_final_receipts as follow
+
+    return follow(limit=limit)

@@ -233,13 +233,22 @@ def test_the_task_runs_on_the_database_backends_worker(emulator, results_log):
     with override_settings(TASKS=DATABASE_TASKS):
         output = run("--enqueue")
         assert "Enqueued reconcile_payments" in output
+        assert "Enqueued follow_refunds" in output
+        assert "Enqueued follow_final_receipts" in output
         assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PENDING  # not yet
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
         from django_tasks_db.models import DBTaskResult
 
-        task = DBTaskResult.objects.get()
-    assert task.status == "SUCCESSFUL", task.exception_class_path
-    assert task.return_value["credited"] == 1
+        tasks = {task.task_path.rsplit(".", 1)[-1]: task for task in DBTaskResult.objects.all()}
+    assert sorted(tasks) == ["follow_final_receipts", "follow_refunds", "reconcile_payments"]
+    for task in tasks.values():
+        assert task.status == "SUCCESSFUL", task.exception_class_path
+    assert tasks["reconcile_payments"].return_value["credited"] == 1
+    assert tasks["follow_final_receipts"].return_value == {
+        "sent": 0,
+        "interrupted": 0,
+        "registered": 0,
+    }
     assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PAID
     assert SuccessNotification.objects.get().inv_id == paid.pk
     assert len(results_log.calls) == 1

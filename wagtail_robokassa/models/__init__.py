@@ -17,6 +17,7 @@ from .records import (
     user_parameters,
 )
 from .refunds import OPEN_STATES, RELEASED_STATES, Refund, RefundState
+from .second_receipts import SecondReceipt, SecondReceiptState
 from .settings import RobokassaSettings
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "RejectionOverflow",
     "RejectionReason",
     "RobokassaSettings",
+    "SecondReceipt",
+    "SecondReceiptState",
     "SuccessNotification",
     "VisitKind",
     "bare_names",

@@ -113,6 +113,7 @@ class Invoice(models.Model):
         permissions = [
             ("check_invoice", _("Can check a payment's status at ROBOKASSA")),
             ("refund_invoice", _("Can refund a payment")),
+            ("send_final_receipt_invoice", _("Can send a payment's final receipt")),
         ]
         verbose_name_plural = _("payments")
         ordering = ["-created_at"]

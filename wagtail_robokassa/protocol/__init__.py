@@ -23,6 +23,13 @@ from .errors import (
     ReceiptError,
     UnsupportedAlgorithm,
 )
+from .fiscal import (
+    PREPAYMENT_METHODS,
+    fiscal_body,
+    receipt_status_payload,
+    second_receipt_payload,
+    verify_fiscal_body,
+)
 from .jwt import invoice_api_token, refund_token, verify_refund_token
 from .limits import MAX_CALLBACK_PARAMS, MAX_NAME_LENGTH, MAX_SHP_PARAMS, MAX_VALUE_LENGTH
 from .opstate import (
@@ -78,6 +85,7 @@ __all__ = [
     "MAX_VALUE_LENGTH",
     "OPSTATE_URL",
     "PAYMENT_URL",
+    "PREPAYMENT_METHODS",
     "SHP_PREFIX",
     "Callback",
     "MalformedCallback",
@@ -100,6 +108,7 @@ __all__ = [
     "check_shp_value",
     "decode_receipt",
     "encode_receipt",
+    "fiscal_body",
     "format_out_sum",
     "invoice_api_token",
     "is_shp_name",
@@ -115,11 +124,14 @@ __all__ = [
     "payment_params",
     "payment_signature",
     "payment_url",
+    "receipt_status_payload",
     "refund_token",
     "result_signature",
+    "second_receipt_payload",
     "sign",
     "signatures_match",
     "success_signature",
+    "verify_fiscal_body",
     "verify_refund_token",
 ]
 

@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 from decimal import Decimal
 from typing import Any
 
-from .amounts import json_number
+from .phpjson import b64url as _b64url
+from .phpjson import b64url_decode as _b64url_decode
+from .phpjson import php_json as _compact
 from .signing import DEFAULT_ALGORITHM, hash_constructor, normalize_algorithm
 
 REFUND_ALGORITHMS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _compact(value: Any) -> str:
-    """Compact JSON in which ``Decimal`` amounts are exact JSON numbers (never floats)."""
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_compact(str(k))}:{_compact(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(_compact(item) for item in value) + "]"
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError("amounts in a token must be finite")
-        return json_number(value)
-    if isinstance(value, float):
-        raise TypeError("amounts in a token must be Decimal, not float")
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _token(header: dict[str, str], payload: dict[str, Any], key: str, digestmod: Any) -> str:
@@ -60,10 +42,6 @@ def invoice_api_token(
     return _token(
         {"typ": "JWT", "alg": name.upper()}, payload, f"{merchant_login}:{password1}", name
     )
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def verify_refund_token(token: str, password3: str) -> dict[str, Any]:

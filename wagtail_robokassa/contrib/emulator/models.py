@@ -51,6 +51,14 @@ class RefundOutcome(models.TextChoices):
     HTTP_500 = "http_500", _("Refund/Create answers HTTP 500 (outcome unknown)")
 
 
+class ReceiptOutcome(models.TextChoices):
+    """How the emulator's RoboFiscal answers ``Receipt/Attach``."""
+
+    REGISTERED = "registered", _("Final receipts are registered")
+    REFUSED = "refused", _("Receipt/Attach refuses (ResultCode 1)")
+    HTTP_500 = "http_500", _("Receipt/Attach answers HTTP 500 (outcome unknown)")
+
+
 class EmulatorSwitches(models.Model):
     """The emulator's one row of switches (primary key 1)."""
 
@@ -62,6 +70,12 @@ class EmulatorSwitches(models.Model):
         max_length=20,
         choices=RefundOutcome.choices,
         default=RefundOutcome.FINISHED,
+    )
+    receipt_outcome = models.CharField(
+        _("final receipts"),
+        max_length=20,
+        choices=ReceiptOutcome.choices,
+        default=ReceiptOutcome.REGISTERED,
     )
 
     class Meta:
@@ -93,3 +107,21 @@ class EmulatedRefund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.amount}"
+
+
+class EmulatedReceipt(models.Model):
+    """A receipt the emulator's RoboFiscal took for a paid operation (at most two each)."""
+
+    receipt_id = models.CharField(_("receipt id"), max_length=32, unique=True)
+    operation = models.ForeignKey(
+        EmulatedOperation, verbose_name=_("operation"), on_delete=models.CASCADE
+    )
+    payload = models.JSONField(_("receipt"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("emulated receipt")
+        verbose_name_plural = _("emulated receipts")
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id} #{self.operation.inv_id}"

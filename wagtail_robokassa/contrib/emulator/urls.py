@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import refunds, views
+from . import fiscal, refunds, views
 
 urlpatterns = [
     path("Merchant/Index.aspx", views.index, name="robokassa_emulator_index"),
@@ -16,6 +16,8 @@ urlpatterns = [
     path(
         "RefundService/Refund/GetState", refunds.get_state, name="robokassa_emulator_refund_state"
     ),
+    path("RoboFiscal/Receipt/Attach", fiscal.attach, name="robokassa_emulator_receipt_attach"),
+    path("RoboFiscal/Receipt/Status", fiscal.status, name="robokassa_emulator_receipt_status"),
     path(
         "Merchant/WebService/Service.asmx/OpStateExt",
         views.opstate,

@@ -59,7 +59,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue",
             action="store_true",
-            help="hand the sweep to the task worker (reconcile_payments) instead of running it",
+            help=(
+                "hand the sweep to the task worker (reconcile_payments), with follow_refunds "
+                "and follow_final_receipts, instead of running it"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -89,10 +92,13 @@ class Command(BaseCommand):
             )
 
     def _enqueue(self, limit: int | None) -> None:
-        from ...tasks import reconcile_payments
+        from ...tasks import follow_final_receipts, follow_refunds, reconcile_payments
 
         result = reconcile_payments.enqueue(limit=limit)
         self.stdout.write(f"Enqueued reconcile_payments ({result.id}).")
+        for follower in (follow_refunds, follow_final_receipts):
+            followed = follower.enqueue()
+            self.stdout.write(f"Enqueued {follower.name} ({followed.id}).")
 
     def _invoices(self, options: dict[str, Any]) -> list[Invoice]:
         site = self._site(options["site"]) if options["site"] else None

@@ -1,0 +1,3 @@
+from tests.callbacks.conftest import no_secrets_in_logs
+
+__all__ = ["no_secrets_in_logs"]

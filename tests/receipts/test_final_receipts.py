@@ -1,0 +1,214 @@
+"""The final (second) receipt end to end against the emulator's RoboFiscal over HTTP: sent at
+most once per payment, refused or unreachable ones sent again, uncertain ones never, followed
+until registered; and the network's failures told apart with a misbehaving server."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.helpers import LOGIN, make_invoice
+from tests.status_servers import closed_port
+from wagtail_robokassa import fiscal_client
+from wagtail_robokassa.contrib.emulator.models import (
+    EmulatedOperation,
+    EmulatedReceipt,
+    EmulatorSwitches,
+    ReceiptOutcome,
+)
+from wagtail_robokassa.models import InvoiceStatus, SecondReceipt, SecondReceiptState
+from wagtail_robokassa.protocol import verify_fiscal_body
+from wagtail_robokassa.services.config import get_config
+from wagtail_robokassa.services.final_receipts import (
+    FinalReceiptRefusedHere,
+    follow_final_receipt,
+    follow_final_receipts,
+    request_final_receipt,
+    send_final_receipt,
+    why_no_final_receipt,
+)
+from wagtail_robokassa.signals import final_receipt_registered, final_receipt_sent
+
+PREPAID = {
+    "sno": "usn_income",
+    "items": [
+        {"name": "Книга «Python»/2", "quantity": 2, "sum": "600.00", "tax": "none",
+         "payment_method": "full_prepayment", "payment_object": "commodity"},
+        {"name": "Доставка", "quantity": 1, "sum": "390.50", "tax": "vat20",
+         "payment_method": "full_prepayment", "payment_object": "service"},
+    ],
+}  # fmt: skip
+
+
+def paid(receipt=PREPAID, email="buyer@example.com", **fields):
+    invoice = make_invoice(
+        "990.50",
+        is_test=True,
+        status=InvoiceStatus.PAID,
+        email=email,
+        receipt=receipt,
+        **fields,
+    )
+    EmulatedOperation.objects.create(
+        merchant_login=LOGIN, inv_id=invoice.pk, out_sum=invoice.amount, state=100, op_key="op-1"
+    )
+    return invoice
+
+
+def switch(outcome):
+    EmulatorSwitches.objects.update_or_create(pk=1, defaults={"receipt_outcome": outcome})
+
+
+def test_sent_once_then_registered_with_its_fiscal_details(fiscal_service):
+    invoice = paid()
+    sent, registered = [], []
+    final_receipt_sent.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="t-sent")
+    final_receipt_registered.connect(
+        lambda **kw: registered.append(kw), weak=False, dispatch_uid="t-reg"
+    )
+    try:
+        receipt = send_final_receipt(request_final_receipt(invoice))
+        assert receipt.state == SecondReceiptState.SENT
+        assert receipt.total == Decimal("990.50")
+        taken = EmulatedReceipt.objects.get()
+        assert taken.receipt_id == str(receipt.receipt_id)
+        assert taken.payload["originId"] == invoice.pk
+        assert [item["payment_method"] for item in taken.payload["items"]] == ["full_payment"] * 2
+        assert taken.payload["items"][0]["name"] == "Книга «Python»/2"
+        assert taken.payload["client"] == {"email": "buyer@example.com"}
+        (payment,) = taken.payload["payments"]
+        assert (payment["type"], Decimal(payment["sum"])) == (2, Decimal("990.50"))
+        assert receipt.payload["total"] == "990.50"  # what was sent, kept exactly
+
+        receipt = follow_final_receipt(receipt)
+        assert receipt.state == SecondReceiptState.REGISTERED
+        assert receipt.document_number == str(1000 + taken.pk)
+        assert receipt.fn_number
+        assert receipt.fiscal_date
+        assert [kw["receipt"].pk for kw in sent] == [receipt.pk]
+        assert [kw["invoice"].pk for kw in registered] == [invoice.pk]
+    finally:
+        final_receipt_sent.disconnect(dispatch_uid="t-sent")
+        final_receipt_registered.disconnect(dispatch_uid="t-reg")
+
+    again = request_final_receipt(invoice)
+    assert again.pk == receipt.pk
+    assert send_final_receipt(again).state == SecondReceiptState.REGISTERED
+    assert EmulatedReceipt.objects.count() == 1  # asked twice: sent once
+    assert "already been sent" in why_no_final_receipt(invoice, get_config())
+
+
+def test_a_refused_receipt_can_be_sent_again_with_the_same_id(fiscal_service):
+    invoice = paid()
+    switch(ReceiptOutcome.REFUSED)
+    receipt = send_final_receipt(request_final_receipt(invoice))
+    assert receipt.state == SecondReceiptState.FAILED
+    assert "ROBOKASSA refused the receipt (1)" in receipt.message
+    assert not EmulatedReceipt.objects.exists()
+
+    switch(ReceiptOutcome.REGISTERED)
+    again = send_final_receipt(request_final_receipt(invoice))
+    assert (again.pk, again.receipt_id) == (receipt.pk, receipt.receipt_id)
+    assert again.state == SecondReceiptState.SENT
+    assert EmulatedReceipt.objects.count() == 1
+
+
+def test_an_uncertain_outcome_is_never_sent_again(fiscal_service):
+    invoice = paid()
+    switch(ReceiptOutcome.HTTP_500)
+    receipt = send_final_receipt(request_final_receipt(invoice))
+    assert receipt.state == SecondReceiptState.UNKNOWN
+    assert "Check it in the ROBOKASSA cabinet" in receipt.message
+    switch(ReceiptOutcome.REGISTERED)
+    assert "already been sent (Outcome unknown)" in why_no_final_receipt(invoice, get_config())
+    assert request_final_receipt(invoice).state == SecondReceiptState.UNKNOWN
+    assert follow_final_receipts()["sent"] == 0
+    assert not EmulatedReceipt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "why"),
+    [
+        ({"receipt": None}, "not a prepayment"),
+        ({"receipt": {"items": [{**PREPAID["items"][0], "payment_method": "full_payment"}]}},
+         "not a prepayment"),
+        ({"email": ""}, "e-mail is needed"),
+        ({"status": InvoiceStatus.PENDING}, "Only a paid payment"),
+    ],
+)  # fmt: skip
+def test_what_needs_no_final_receipt_says_why(fiscal_service, fields, why):
+    fields = {"receipt": PREPAID, "email": "buyer@example.com", **fields}
+    status = fields.pop("status", InvoiceStatus.PAID)
+    invoice = make_invoice("990.50", is_test=True, status=status, **fields)
+    with pytest.raises(FinalReceiptRefusedHere, match=why):
+        request_final_receipt(invoice)
+    assert not SecondReceipt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_test_payments_get_none_without_the_emulator(settings):
+    settings.ROBOKASSA_FISCAL_URL = ""
+    invoice = make_invoice(
+        "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
+    )
+    assert "no receipts for test payments" in why_no_final_receipt(invoice, get_config())
+
+
+@pytest.mark.django_db
+def test_no_connection_fails_and_may_be_sent_again(settings):
+    settings.ROBOKASSA_FISCAL_URL = f"http://127.0.0.1:{closed_port()}/RoboFiscal"
+    invoice = make_invoice(
+        "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
+    )
+    receipt = send_final_receipt(request_final_receipt(invoice))
+    assert receipt.state == SecondReceiptState.FAILED
+    assert "nothing was sent" in receipt.message
+
+
+@pytest.mark.django_db
+def test_a_timeout_is_unknown_and_the_body_is_signed(misbehaving, monkeypatch):
+    monkeypatch.setattr(fiscal_client, "TIMEOUT", (2.0, 0.3))
+    seen = misbehaving(("sleep", 1.5))
+    invoice = make_invoice(
+        "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
+    )
+    receipt = send_final_receipt(request_final_receipt(invoice))
+    assert receipt.state == SecondReceiptState.UNKNOWN
+    assert len(seen.raw) == 1  # never retried after sending
+    config = get_config()
+    payload = verify_fiscal_body(seen.raw[0], config.test_password1, config.algorithm)
+    assert payload["id"] == str(receipt.receipt_id)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answer", "state"),
+    [
+        ((200, b'{"ResultCode":"0","ResultDescription":"ok"}'), SecondReceiptState.SENT),
+        ((200, b'{"ResultCode":"13","ResultDescription":"bad"}'), SecondReceiptState.FAILED),
+        ((200, b"<html>busy</html>"), SecondReceiptState.UNKNOWN),
+        ((502, b'{"ResultCode":"0"}'), SecondReceiptState.UNKNOWN),
+        ((200, b"[1]"), SecondReceiptState.UNKNOWN),
+        ((200, b"\xff\xfe"), SecondReceiptState.UNKNOWN),
+    ],
+)
+def test_answers_of_any_shape(misbehaving, answer, state):
+    misbehaving(answer)
+    invoice = make_invoice(
+        "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
+    )
+    assert send_final_receipt(request_final_receipt(invoice)).state == state
+
+
+@pytest.mark.django_db
+def test_a_status_without_a_document_number_is_asked_again_later(misbehaving):
+    misbehaving(
+        (200, b'{"ResultCode":"0","ResultDescription":"ok"}'),
+        (200, b'{"Code":"1","Description":"in queue"}'),
+    )
+    invoice = make_invoice(
+        "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
+    )
+    receipt = follow_final_receipt(send_final_receipt(request_final_receipt(invoice)))
+    assert receipt.state == SecondReceiptState.SENT
+    assert (receipt.polls, receipt.message) == (1, "in queue")
+    assert receipt.next_poll_at is not None

@@ -1,0 +1,81 @@
+"""The second (final) receipt of a prepaid payment: at most one per payment, by a unique
+constraint, whoever asks at the same moment."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .records import INVOICE_AMOUNT, Invoice
+
+#: RoboFiscal receipt ids are positive 64-bit integers; random ones never meet an InvId.
+RECEIPT_ID_FLOOR = 10**12
+
+
+def new_receipt_id() -> int:
+    return RECEIPT_ID_FLOOR + secrets.randbelow(2**62)
+
+
+class SecondReceiptState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")  # recorded; not sent yet
+    SENDING = "sending", _("Being sent")  # one sender has claimed it
+    SENT = "sent", _("Sent, awaiting registration")  # ROBOKASSA took it (ResultCode 0)
+    REGISTERED = "registered", _("Registered")  # the fiscal document has its number
+    FAILED = "failed", _("Failed")  # refused, or never reached ROBOKASSA: may be sent again
+    UNKNOWN = "unknown", _("Outcome unknown")  # may have been taken: never sent again
+
+
+class SecondReceipt(models.Model):
+    """The final receipt (``RoboFiscal/Receipt/Attach``) of a payment whose receipt was a
+    prepayment. ``receipt_id`` is chosen before anything is sent and kept: a request sent again
+    after a failure is the same receipt."""
+
+    invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        related_name="second_receipt",
+    )
+    receipt_id = models.BigIntegerField(
+        _("receipt id"), unique=True, default=new_receipt_id, editable=False
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=SecondReceiptState.choices,
+        default=SecondReceiptState.REQUESTED,
+    )
+    total = models.DecimalField(_("total"), **INVOICE_AMOUNT)
+    payload = models.JSONField(_("receipt sent"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    message = models.CharField(_("message"), max_length=255, blank=True)
+    fn_number = models.CharField(_("fiscal drive number"), max_length=64, blank=True)
+    document_number = models.CharField(_("fiscal document number"), max_length=64, blank=True)
+    document_attribute = models.CharField(_("fiscal attribute"), max_length=64, blank=True)
+    fiscal_date = models.CharField(_("fiscal date"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    polls = models.PositiveIntegerField(_("state checks"), default=0)
+    next_poll_at = models.DateTimeField(_("next state check"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("final receipt")
+        verbose_name_plural = _("final receipts")
+        default_permissions = ("view",)  # created only through the receipt service
+        indexes = [
+            models.Index(fields=["state", "next_poll_at"], name="robokassa_receipt2_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.invoice_id} {self.receipt_id} ({self.get_state_display()})"
