@@ -42,11 +42,13 @@ from ..page_blocks import find_payment_block
 from ..protocol import MAX_INV_ID
 from ..protocol.amounts import plain_amount
 from ..services.diagnosis import explain
+from ..services.final_receipts import prepaid_lines
 from . import display, stats
 from .charts import takings_chart
 from .dashboard import can_view_takings, shows_test_takings
 from .exporting import FORMATS, export_response
 from .filters import MODES
+from .final_receipt import can_send_final_receipt, final_receipt_of
 from .refunding import can_refund
 from .status_check import can_check
 
@@ -321,6 +323,16 @@ class RecordInspectView(Forbidden, InspectView):
             if can_refund(user) and self.object.is_paid:
                 context["refund_url"] = reverse("robokassa_payments:refund", args=[self.object.pk])
             context["refunds"] = self.object.refunds.select_related("requested_by")
+            context["final_receipt"] = final_receipt_of(self.object)
+            if (
+                can_send_final_receipt(user)
+                and self.object.is_paid
+                and prepaid_lines(self.object)
+                and getattr(context["final_receipt"], "state", "failed") == "failed"
+            ):
+                context["final_receipt_url"] = reverse(
+                    "robokassa_payments:final_receipt", args=[self.object.pk]
+                )
         return context
 
 

@@ -17,6 +17,7 @@ from . import filters, resources
 from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
+from .final_receipt import FinalReceiptView
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
 from .refunding import RefundView
 from .status_check import check_status
@@ -112,6 +113,7 @@ class PaymentViewSet(RecordViewSet):
             *super().get_urlpatterns(),
             path("check/<int:pk>/", check_status, name="check_status"),
             path("refund/<int:pk>/", RefundView.as_view(), name="refund"),
+            path("final-receipt/<int:pk>/", FinalReceiptView.as_view(), name="final_receipt"),
         ]
 
 

@@ -112,7 +112,7 @@ class Invoice(models.Model):
         default_permissions = ("view", "export")  # records are never edited by hand
         permissions = [
             ("check_invoice", _("Can check a payment's status at ROBOKASSA")),
-            ("refund_invoice", _("Can refund a payment")),
+            ("refund_invoice", _("Can refund payments")),
             ("send_final_receipt_invoice", _("Can send a payment's final receipt")),
         ]
         verbose_name_plural = _("payments")

@@ -1,0 +1,107 @@
+""" "Send the final receipt" on a paid payment whose receipt was a prepayment: a page with the
+lines and the buyer, a confirmation, then the receipt is recorded (at most one per payment)
+and sent (``services.final_receipts``). Its own permission (``send_final_receipt_invoice``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from ..models import Invoice, SecondReceipt, SecondReceiptState
+from ..protocol import MAX_INV_ID
+from ..services.final_receipts import (
+    FinalReceiptRefusedHere,
+    prepaid_lines,
+    request_final_receipt,
+    send_final_receipt,
+    why_no_final_receipt,
+)
+from ..services.reconciliation import invoice_config
+from .permissions import policy_for
+
+FINAL_RECEIPT_ACTION = "send_final_receipt"
+
+
+def can_send_final_receipt(user: Any) -> bool:
+    return policy_for(Invoice).user_has_permission(user, FINAL_RECEIPT_ACTION)
+
+
+def final_receipt_of(invoice: Invoice) -> SecondReceipt | None:
+    return SecondReceipt.objects.filter(invoice=invoice).first()
+
+
+class FinalReceiptView(WagtailAdminTemplateMixin, TemplateView):
+    """The receipt's lines and buyer (GET), then sent on confirmation (POST)."""
+
+    template_name = "wagtail_robokassa/admin/final_receipt.html"
+    header_icon = "doc-full"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not can_send_final_receipt(request.user):
+            raise PermissionDenied
+        pk = kwargs["pk"]
+        if not 1 <= pk <= MAX_INV_ID:
+            raise Http404
+        self.invoice = get_object_or_404(Invoice, pk=pk)
+        self.problem = why_no_final_receipt(self.invoice, invoice_config(self.invoice))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self) -> str:
+        return _("Final receipt of payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        inspect = reverse("robokassa_payments:inspect", args=[self.invoice.pk])
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("robokassa_payments:index"), "label": _("Payments")},
+            {"url": inspect, "label": str(self.invoice)},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(
+            invoice=self.invoice,
+            problem=self.problem,
+            lines=[
+                {**line, "sum": Decimal(str(line.get("sum", 0)))}
+                for line in prepaid_lines(self.invoice)
+            ],
+            final_receipt=final_receipt_of(self.invoice),
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if self.problem:
+            return self.get(request, *args, **kwargs)
+        try:
+            receipt = send_final_receipt(request_final_receipt(self.invoice, user=request.user))
+        except FinalReceiptRefusedHere as refusal:
+            messages.error(request, str(refusal))
+            return redirect("robokassa_payments:inspect", self.invoice.pk)
+        level, text = report(receipt)
+        messages.add_message(request, level, text)
+        return redirect("robokassa_payments:inspect", self.invoice.pk)
+
+
+def report(receipt: SecondReceipt) -> tuple[int, str]:
+    if receipt.state in (SecondReceiptState.SENT, SecondReceiptState.REGISTERED):
+        return messages.SUCCESS, _(
+            "ROBOKASSA took the final receipt; it will be registered by the fiscal service."
+        )
+    if receipt.state == SecondReceiptState.UNKNOWN:
+        return messages.WARNING, _("The final receipt may have reached ROBOKASSA: %(message)s") % {
+            "message": receipt.message
+        }
+    return messages.ERROR, _("The final receipt was not sent: %(message)s") % {
+        "message": receipt.message or receipt.get_state_display()
+    }
