@@ -99,4 +99,6 @@ ROBOKASSA_TEST_FORM_TARGET = "/emulator/Merchant/Index.aspx"
 ROBOKASSA_STATUS_URL = "http://127.0.0.1:8000/emulator/Merchant/WebService/Service.asmx/OpStateExt"
 # Refunds too (ROBOKASSA's Refund API has no test mode: the emulator's stands in).
 ROBOKASSA_REFUND_URL = "http://127.0.0.1:8000/emulator/RefundService"
+# And final receipts (RoboFiscal).
+ROBOKASSA_FISCAL_URL = "http://127.0.0.1:8000/emulator/RoboFiscal"
 ROBOKASSA_BASE_TEMPLATE = "base.html"

@@ -79,7 +79,7 @@ def shop(settings, transactional_db, live_server):
     return {"home": home, "site": site}
 
 
-def configure_test_shop(site):
+def configure_test_shop(site, **more):
     from wagtail_robokassa.models import RobokassaSettings
 
     RobokassaSettings.objects.update_or_create(
@@ -92,6 +92,7 @@ def configure_test_shop(site):
             "test_password2": "e2e-test-2",
             "test_mode": True,
             "algorithm": "sha256",
+            **more,
         },
     )
 

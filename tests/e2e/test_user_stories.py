@@ -3,6 +3,7 @@
 import csv
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -193,3 +194,53 @@ def test_5_a_lost_notification_is_found_by_a_status_check(page, live_server, sho
     page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
     assert "it was already recorded" in page.locator(".messages").inner_text()
     assert SuccessNotification.objects.filter(inv_id=inv_id).count() == 1
+
+
+def test_6_staff_refund_part_of_a_payment(page, live_server, shop, settings):
+    """Staff refund part of a paid payment from its page; once ROBOKASSA has finished it, the
+    history, the payments listing and the Overview show it."""
+    from wagtail_robokassa.models import Invoice, Refund, RefundState
+    from wagtail_robokassa.services.refunds import follow_refund
+
+    settings.ROBOKASSA_REFUND_URL = f"{live_server.url}/emulator/RefundService"
+    settings.ROBOKASSA_STATUS_URL = (
+        f"{live_server.url}/emulator/Merchant/WebService/Service.asmx/OpStateExt"
+    )
+    configure_test_shop(shop["site"], password3="e2e-refund-3")
+    support = payment_page(shop["home"])
+    inv_id = pay_fixed_price(page, live_server, support)
+    log_in(page, live_server)
+
+    page.goto(f"{live_server.url}/admin/robokassa_payments/inspect/{inv_id}/")
+    page.get_by_role("link", name="Refund", exact=True).click()
+    page.wait_for_url(f"**/robokassa_payments/refund/{inv_id}/")
+    assert page.input_value("input[name=amount]") == "990.00"
+    page.fill("input[name=amount]", "390.00")
+    page.fill("input[name=reason]", "One issue was not delivered")
+    page.get_by_role("button", name="Continue").click()
+    alert = page.get_by_role("alert").inner_text()
+    assert "Refund 390.00" in alert
+    assert "buyer@example.com" in alert
+    shot(page, "6-refund-confirm")
+    page.get_by_role("button", name="Confirm the refund").click()
+    page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
+    assert "ROBOKASSA accepted the refund of 390.00" in page.locator(".messages").inner_text()
+    refund = Refund.objects.get()
+    assert (refund.state, refund.amount) == (RefundState.PROCESSING, Decimal("390.00"))
+
+    follow_refund(refund)  # what the follow_refunds task does when the state check is due
+    page.reload()
+    history = page.locator("table.robokassa-refunds").inner_text()
+    assert "Refunded" in history
+    assert "390.00" in history
+    shot(page, "6-refund-history")
+    assert Invoice.objects.get(pk=inv_id).refunded == Decimal("390.00")
+
+    page.goto(f"{live_server.url}/admin/robokassa_payments/")
+    assert "Partially refunded" in page.locator("main table.listing tbody").inner_text()
+
+    page.goto(f"{live_server.url}/admin/robokassa_overview/?mode=test")
+    total = page.locator(".robokassa-period-total").inner_text()
+    assert "390.00\N{NO-BREAK SPACE}₽ refunded." in total
+    assert page.locator("svg.robokassa-chart rect.robokassa-chart-refunded").count() > 1
+    shot(page, "6-overview-refunded")

@@ -56,6 +56,18 @@ BODY = [
             "receipt": {**RECEIPT, "payment_object": "service"},
         },
     ),
+    (
+        "payment",
+        {
+            "description": "Предзаказ книги «Хроники»",
+            "amount": Decimal("1490.00"),
+            "button_label": "Предзаказать",
+            "ask_email": True,
+            # Paid before the book exists: the final receipt is sent from the admin on delivery.
+            "receipt": {**RECEIPT, "payment_method": "full_prepayment"},
+            "thank_you_text": "Спасибо! Книга выйдет в декабре; чек пришлём при отправке.",
+        },
+    ),
 ]
 
 
