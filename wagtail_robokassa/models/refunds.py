@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..protocol.amounts import plain_amount
 from .records import INVOICE_AMOUNT, Invoice
@@ -17,7 +18,7 @@ class RefundState(models.TextChoices):
     REQUESTED = "requested", _("Requested")  # recorded; not sent yet
     SENDING = "sending", _("Being sent")  # one sender has claimed it
     PROCESSING = "processing", _("Processing")  # ROBOKASSA accepted the request
-    FINISHED = "finished", _("Refunded")
+    FINISHED = "finished", pgettext_lazy("refund", "Refunded")
     CANCELLED = "cancelled", _("Cancelled")
     FAILED = "failed", _("Failed")  # refused, or never reached ROBOKASSA
     UNKNOWN = "unknown", _("Outcome unknown")  # may have reached ROBOKASSA: never sent again
