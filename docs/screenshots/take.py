@@ -49,6 +49,28 @@ def pay_without_notifying(page: Page, base: str) -> str:
     return inv_id
 
 
+def refund_part(page: Page, base: str, inv_id: str) -> None:
+    """Up to the confirmation of a 300.00 refund of payment ``inv_id``."""
+    page.goto(f"{base}/admin/robokassa_payments/refund/{inv_id}/")
+    page.fill("input[name=amount]", "300.00")
+    page.fill("input[name=reason]", "Damaged in delivery")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def pay_prepaid(page: Page, base: str) -> str:
+    """A pre-order (its receipt says "full prepayment"); returns its InvId."""
+    page.goto(base + "/")
+    form = page.locator("form.robokassa-pay").nth(2)
+    form.locator("input[name=email]").fill("reader@example.com")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    inv_id = page.inner_text("[data-testid=inv-id]")
+    page.locator("button.pay").click()
+    page.wait_for_url("**/robokassa/success/**")
+    return inv_id
+
+
 def refuse_with_another_algorithm(page: Page, base: str) -> None:
     """Three test notifications signed with MD5 while the sandbox shop uses SHA256 (its
     demonstration test Password #2, from ``seed_sandbox``)."""
@@ -124,6 +146,23 @@ def main(base: str) -> None:
                 page.wait_for_load_state()
                 page.wait_for_timeout(800)
                 shot("status-check")
+                refund_part(page, base, lost)
+                shot("refund-confirm")
+                page.get_by_role("button", name=re.compile("Confirm|Подтвердить")).click()
+                page.wait_for_load_state()
+                page.locator(".robokassa-refunds button").click()
+                page.wait_for_load_state()
+                page.wait_for_timeout(800)
+                shot("refund-history")
+                page.goto(base + "/admin/robokassa_overview/")
+                shot("overview-refunded")
+                prepaid = pay_prepaid(page, base)
+                page.goto(f"{base}/admin/robokassa_payments/final-receipt/{prepaid}/")
+                shot("final-receipt")
+                page.locator("main form button[type=submit]").click()
+                page.wait_for_load_state()
+                page.wait_for_timeout(800)
+                shot("final-receipt-sent")
                 refuse_with_another_algorithm(page, base)
                 page.goto(base + "/admin/")
                 shot("dashboard-refusals")

@@ -10,7 +10,6 @@ from tests.helpers import make_invoice
 from tests.receipts.test_final_receipts import PREPAID, paid, switch
 from wagtail_robokassa.contrib.emulator.models import EmulatedReceipt, ReceiptOutcome
 from wagtail_robokassa.models import InvoiceStatus, SecondReceipt, SecondReceiptState
-from wagtail_robokassa.services.final_receipts import follow_final_receipt
 
 
 def receipt_url(invoice):
@@ -43,8 +42,13 @@ def test_send_it_once_and_see_it_registered(fiscal_service, superuser_client):
     assert "already been sent" in again.content.decode()
     assert EmulatedReceipt.objects.count() == 1
 
-    follow_final_receipt(receipt)
+    check = f"/admin/robokassa_payments/final-receipt-state/{receipt.pk}/"
+    assert check in html
+    checked = superuser_client.post(check, follow=True)
+    (message,) = [str(m) for m in get_messages(checked.wsgi_request)]
+    assert "The final receipt is registered: fiscal document No." in message
     html = inspect_of(superuser_client, invoice)
+    assert check not in html
     assert "Registered" in html
     assert f"No. {SecondReceipt.objects.get().document_number}" in html
 
@@ -113,3 +117,16 @@ def test_the_actions_can_be_given_to_a_group(superuser_client):
         "Can send a payment&#x27;s final receipt",
     ):
         assert label in html
+
+
+@pytest.mark.django_db
+def test_checking_now_needs_the_permission_and_a_post(client, superuser_client):
+    invoice = make_invoice(status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID)
+    receipt = SecondReceipt.objects.create(
+        invoice=invoice, total=invoice.amount, state=SecondReceiptState.SENT
+    )
+    check = f"/admin/robokassa_payments/final-receipt-state/{receipt.pk}/"
+    assert superuser_client.get(check).status_code == 405
+    client.force_login(make_user("viewer", "view_invoice"))
+    assert client.post(check).url == "/admin/"
+    assert SecondReceipt.objects.get().polls == 0

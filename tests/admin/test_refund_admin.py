@@ -178,3 +178,32 @@ def test_refund_records_are_never_edited_by_hand(superuser_client):
     refund = Refund.objects.create(invoice=invoice, amount="1.00")
     for url in ("add/", f"edit/{refund.pk}/", f"delete/{refund.pk}/"):
         assert superuser_client.get(f"/admin/robokassa_refunds/{url}").status_code in (403, 404)
+
+
+def test_a_processing_refund_can_be_checked_now(refund_service, superuser_client):
+    invoice = paid()
+    _, key = form_of(superuser_client.get(refund_url(invoice)))
+    superuser_client.post(refund_url(invoice), {"amount": "100.00", "key": key, "confirm": "1"})
+    refund = Refund.objects.get()
+    check = f"/admin/robokassa_payments/refund-state/{refund.pk}/"
+    assert (
+        check
+        in superuser_client.get(f"/admin/robokassa_payments/inspect/{invoice.pk}/").content.decode()
+    )
+    assert superuser_client.get(check).status_code == 405
+    done = superuser_client.post(check, follow=True)
+    messages = [str(m) for m in get_messages(done.wsgi_request)]
+    assert "The refund of 100.00" in messages[-1]
+    assert "is finished" in messages[-1]
+    assert Refund.objects.get().state == RefundState.FINISHED
+    assert check not in done.content.decode()
+
+
+@pytest.mark.django_db
+def test_checking_a_refund_needs_the_permission(client):
+    invoice = make_invoice(status=InvoiceStatus.PAID)
+    refund = Refund.objects.create(invoice=invoice, amount=Decimal("1.00"), state="processing")
+    client.force_login(make_user("viewer", "view_invoice", "check_invoice"))
+    response = client.post(f"/admin/robokassa_payments/refund-state/{refund.pk}/")
+    assert response.url == "/admin/"
+    assert Refund.objects.get().polls == 0

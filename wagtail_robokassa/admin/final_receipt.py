@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -20,6 +21,7 @@ from ..models import Invoice, SecondReceipt, SecondReceiptState
 from ..protocol import MAX_INV_ID
 from ..services.final_receipts import (
     FinalReceiptRefusedHere,
+    follow_final_receipt,
     prepaid_lines,
     request_final_receipt,
     send_final_receipt,
@@ -105,3 +107,25 @@ def report(receipt: SecondReceipt) -> tuple[int, str]:
     return messages.ERROR, _("The final receipt was not sent: %(message)s") % {
         "message": receipt.message or receipt.get_state_display()
     }
+
+
+@require_POST
+def check_final_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask ROBOKASSA now whether a sent final receipt is registered."""
+    if not can_send_final_receipt(request.user):
+        raise PermissionDenied
+    receipt = get_object_or_404(SecondReceipt.objects.select_related("invoice"), pk=pk)
+    receipt = follow_final_receipt(receipt)
+    if receipt.state == SecondReceiptState.REGISTERED:
+        messages.success(
+            request,
+            _("The final receipt is registered: fiscal document No. %(number)s.")
+            % {"number": receipt.document_number},
+        )
+    else:
+        messages.info(
+            request,
+            _("The final receipt is not registered yet. %(message)s")
+            % {"message": receipt.message},
+        )
+    return redirect("robokassa_payments:inspect", receipt.invoice_id)

@@ -18,14 +18,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from ..models import Invoice, RefundState
+from ..models import Invoice, Refund, RefundState
 from ..protocol import MAX_INV_ID
 from ..services.reconciliation import invoice_config
 from ..services.refunds import (
     RefundRefusedHere,
+    follow_refund,
     remaining,
     request_refund,
     send_refund,
@@ -198,3 +200,23 @@ def refund_sentence(refund: Any) -> str:
         "amount": amount,
         "message": refund.message or refund.get_state_display(),
     }
+
+
+@require_POST
+def check_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask ROBOKASSA now where a processing refund is (the task asks on its own, later)."""
+    if not can_refund(request.user):
+        raise PermissionDenied
+    refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
+    refund = follow_refund(refund)
+    amount = display.amount(refund.amount, currency_of(refund.invoice))
+    if refund.state == RefundState.PROCESSING:
+        messages.info(
+            request,
+            _("ROBOKASSA is still processing the refund of %(amount)s.") % {"amount": amount},
+        )
+    elif refund.state == RefundState.FINISHED:
+        messages.success(request, _("The refund of %(amount)s is finished.") % {"amount": amount})
+    else:
+        messages.warning(request, refund_sentence(refund))
+    return redirect("robokassa_payments:inspect", refund.invoice_id)

@@ -324,6 +324,8 @@ class RecordInspectView(Forbidden, InspectView):
                 context["refund_url"] = reverse("robokassa_payments:refund", args=[self.object.pk])
             context["refunds"] = self.object.refunds.select_related("requested_by")
             context["final_receipt"] = final_receipt_of(self.object)
+            context["may_check_refunds"] = can_refund(user)
+            context["may_send_final_receipt"] = can_send_final_receipt(user)
             if (
                 can_send_final_receipt(user)
                 and self.object.is_paid

@@ -17,9 +17,9 @@ from . import filters, resources
 from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
-from .final_receipt import FinalReceiptView
+from .final_receipt import FinalReceiptView, check_final_receipt
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
-from .refunding import RefundView
+from .refunding import RefundView, check_refund
 from .status_check import check_status
 from .views import (
     ExportView,
@@ -113,7 +113,11 @@ class PaymentViewSet(RecordViewSet):
             *super().get_urlpatterns(),
             path("check/<int:pk>/", check_status, name="check_status"),
             path("refund/<int:pk>/", RefundView.as_view(), name="refund"),
+            path("refund-state/<int:pk>/", check_refund, name="check_refund"),
             path("final-receipt/<int:pk>/", FinalReceiptView.as_view(), name="final_receipt"),
+            path(
+                "final-receipt-state/<int:pk>/", check_final_receipt, name="check_final_receipt"
+            ),
         ]
 
 
