@@ -229,9 +229,10 @@ def test_6_staff_refund_part_of_a_payment(page, live_server, shop, settings):
 
     page.get_by_role("button", name="Check now").click()  # the task would ask later
     page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
-    assert "The refund of 390.00\N{NO-BREAK SPACE}₽ is finished." in page.locator(
-        ".messages"
-    ).inner_text()
+    assert (
+        "The refund of 390.00\N{NO-BREAK SPACE}₽ is finished."
+        in page.locator(".messages").inner_text()
+    )
     history = page.locator("table.robokassa-refunds").inner_text()
     assert "Refunded" in history
     assert "390.00" in history

@@ -9,16 +9,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ..conf import MerchantConfig
 from ..models import Invoice, SecondReceipt, SecondReceiptState
-from ..protocol import MAX_INV_ID
 from ..services.final_receipts import (
     FinalReceiptRefusedHere,
     follow_final_receipt,
@@ -27,7 +25,7 @@ from ..services.final_receipts import (
     send_final_receipt,
     why_no_final_receipt,
 )
-from ..services.reconciliation import invoice_config
+from .payment_actions import PaymentActionMixin
 from .permissions import policy_for
 
 FINAL_RECEIPT_ACTION = "send_final_receipt"
@@ -41,33 +39,20 @@ def final_receipt_of(invoice: Invoice) -> SecondReceipt | None:
     return SecondReceipt.objects.filter(invoice=invoice).first()
 
 
-class FinalReceiptView(WagtailAdminTemplateMixin, TemplateView):
+class FinalReceiptView(PaymentActionMixin, TemplateView):
     """The receipt's lines and buyer (GET), then sent on confirmation (POST)."""
 
     template_name = "wagtail_robokassa/admin/final_receipt.html"
     header_icon = "doc-full"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not can_send_final_receipt(request.user):
-            raise PermissionDenied
-        pk = kwargs["pk"]
-        if not 1 <= pk <= MAX_INV_ID:
-            raise Http404
-        self.invoice = get_object_or_404(Invoice, pk=pk)
-        self.problem = why_no_final_receipt(self.invoice, invoice_config(self.invoice))
-        return super().dispatch(request, *args, **kwargs)
+    def may_act(self, user: Any) -> bool:
+        return can_send_final_receipt(user)
+
+    def problem_with(self, invoice: Invoice, config: MerchantConfig) -> str:
+        return why_no_final_receipt(invoice, config)
 
     def get_page_title(self) -> str:
         return _("Final receipt of payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        inspect = reverse("robokassa_payments:inspect", args=[self.invoice.pk])
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("robokassa_payments:index"), "label": _("Payments")},
-            {"url": inspect, "label": str(self.invoice)},
-            {"url": "", "label": self.get_page_title()},
-        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -13,17 +13,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ..conf import MerchantConfig
 from ..models import Invoice, Refund, RefundState
-from ..protocol import MAX_INV_ID
 from ..services.reconciliation import invoice_config
 from ..services.refunds import (
     RefundRefusedHere,
@@ -34,6 +32,7 @@ from ..services.refunds import (
     why_not_refundable,
 )
 from . import display
+from .payment_actions import PaymentActionMixin
 from .permissions import policy_for
 
 REFUND_ACTION = "refund"
@@ -100,34 +99,21 @@ class RefundForm(forms.Form):
         return [self.refundable_lines[index] for index in self.cleaned_data.get("lines") or []]
 
 
-class RefundView(WagtailAdminTemplateMixin, FormView):
+class RefundView(PaymentActionMixin, FormView):
     """The form, then its confirmation, then the refund."""
 
     template_name = "wagtail_robokassa/admin/refund.html"
     form_class = RefundForm
     header_icon = "form"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not can_refund(request.user):
-            raise PermissionDenied
-        pk = kwargs["pk"]
-        if not 1 <= pk <= MAX_INV_ID:
-            raise Http404
-        self.invoice = get_object_or_404(Invoice, pk=pk)
-        self.problem = why_not_refundable(self.invoice, invoice_config(self.invoice))
-        return super().dispatch(request, *args, **kwargs)
+    def may_act(self, user: Any) -> bool:
+        return can_refund(user)
+
+    def problem_with(self, invoice: Invoice, config: MerchantConfig) -> str:
+        return why_not_refundable(invoice, config)
 
     def get_page_title(self) -> str:
         return _("Refund payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
-
-    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
-        inspect = reverse("robokassa_payments:inspect", args=[self.invoice.pk])
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("robokassa_payments:index"), "label": _("Payments")},
-            {"url": inspect, "label": str(self.invoice)},
-            {"url": "", "label": self.get_page_title()},
-        ]
 
     def get_form_kwargs(self) -> dict[str, Any]:
         kwargs = super().get_form_kwargs()

@@ -115,9 +115,7 @@ class PaymentViewSet(RecordViewSet):
             path("refund/<int:pk>/", RefundView.as_view(), name="refund"),
             path("refund-state/<int:pk>/", check_refund, name="check_refund"),
             path("final-receipt/<int:pk>/", FinalReceiptView.as_view(), name="final_receipt"),
-            path(
-                "final-receipt-state/<int:pk>/", check_final_receipt, name="check_final_receipt"
-            ),
+            path("final-receipt-state/<int:pk>/", check_final_receipt, name="check_final_receipt"),
         ]
 
 

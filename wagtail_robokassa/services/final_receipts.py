@@ -21,7 +21,6 @@ from typing import Any
 import requests
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +37,7 @@ from ..models import Invoice, InvoiceStatus, SecondReceipt, SecondReceiptState
 from ..protocol import HOSTS, PREPAYMENT_METHODS, second_receipt_payload
 from ..signals import final_receipt_registered, final_receipt_sent
 from .reconciliation import invoice_config
-from .storable import storable
+from .transitions import announce, check_later, move
 
 logger = logging.getLogger("wagtail_robokassa.receipts")
 
@@ -236,31 +235,15 @@ def _exact(line: dict[str, Any]) -> dict[str, Any]:
 
 
 def _poll_later(receipt: SecondReceipt, now: Any, message: str) -> None:
-    wait = min(FIRST_POLL * 2 ** min(receipt.polls, 16), MAX_POLL)
-    SecondReceipt.objects.filter(pk=receipt.pk).update(
-        polls=F("polls") + 1, next_poll_at=now + wait, message=storable(message[:255])
-    )
+    check_later(receipt, now, message, first=FIRST_POLL, longest=MAX_POLL)
 
 
 def _move(receipt: SecondReceipt, leaving: str, state: str, **changes: Any) -> bool:
-    """Move ``receipt`` from ``leaving`` to ``state`` once (False: it was not in ``leaving``)."""
-    if "message" in changes:
-        changes["message"] = storable(changes["message"][:255])
-    return bool(
-        SecondReceipt.objects.filter(pk=receipt.pk, state=leaving).update(
-            state=state, updated_at=timezone.now(), **changes
-        )
-    )
+    return move(receipt, leaving, state, **changes)
 
 
 def _announce(signal: Signal, receipt: SecondReceipt) -> None:
-    """Send ``signal``; a receiver's error is logged, not raised: the change is committed."""
-    receipt.refresh_from_db()
-    for receiver, result in signal.send_robust(
-        sender=SecondReceipt, receipt=receipt, invoice=receipt.invoice
-    ):
-        if isinstance(result, Exception):
-            logger.error("ROBOKASSA final receipt receiver %r failed", receiver, exc_info=result)
+    announce(signal, receipt, logger, receipt=receipt, invoice=receipt.invoice)
 
 
 __all__ = [

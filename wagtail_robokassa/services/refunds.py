@@ -45,6 +45,7 @@ from ..signals import refund_failed, refund_finished, refund_requested
 from ..status_client import StatusCheckError, check_status
 from .reconciliation import invoice_config
 from .storable import storable
+from .transitions import announce, check_later, move
 
 logger = logging.getLogger("wagtail_robokassa.refunds")
 
@@ -274,21 +275,11 @@ def follow_open_refunds(
 
 
 def _poll_later(refund: Refund, now: Any, message: str) -> None:
-    wait = min(FIRST_POLL * 2 ** min(refund.polls, 16), MAX_POLL)
-    Refund.objects.filter(pk=refund.pk).update(
-        polls=F("polls") + 1, next_poll_at=now + wait, message=storable(message[:255])
-    )
+    check_later(refund, now, message, first=FIRST_POLL, longest=MAX_POLL)
 
 
 def _move(refund: Refund, leaving: str, state: str, **changes: Any) -> bool:
-    """Move ``refund`` from ``leaving`` to ``state`` once (False: it was not in ``leaving``)."""
-    if "message" in changes:
-        changes["message"] = storable(changes["message"][:255])
-    return bool(
-        Refund.objects.filter(pk=refund.pk, state=leaving).update(
-            state=state, updated_at=timezone.now(), **changes
-        )
-    )
+    return move(refund, leaving, state, **changes)
 
 
 def _settle(
@@ -309,16 +300,7 @@ def _settle(
 
 
 def _announce(signal: Signal, refund: Refund) -> None:
-    """Send ``signal`` for the refund as it is now; a receiver's error is logged, not raised:
-    the transition is committed and must not be retried."""
-    refund.refresh_from_db()
-    for receiver, result in signal.send_robust(
-        sender=Refund, refund=refund, invoice=refund.invoice
-    ):
-        if isinstance(result, Exception):
-            logger.error(
-                "ROBOKASSA %s receiver %r failed", "refund signal", receiver, exc_info=result
-            )
+    announce(signal, refund, logger, refund=refund, invoice=refund.invoice)
 
 
 __all__ = [
