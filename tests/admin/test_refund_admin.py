@@ -207,3 +207,20 @@ def test_checking_a_refund_needs_the_permission(client):
     response = client.post(f"/admin/robokassa_payments/refund-state/{refund.pk}/")
     assert response.url == "/admin/"
     assert Refund.objects.get().polls == 0
+
+
+def test_the_confirmation_works_in_russian(refund_service, superuser_client):
+    """The confirmation carries the amount unlocalised ("390.00", not "390,00")."""
+    invoice = paid()
+    superuser_client.cookies["django_language"] = "ru"
+    _, key = form_of(superuser_client.get(refund_url(invoice), HTTP_ACCEPT_LANGUAGE="ru"))
+    data = {"amount": "390.00", "key": key}
+    confirm = superuser_client.post(refund_url(invoice), data, HTTP_ACCEPT_LANGUAGE="ru")
+    html = confirm.content.decode()
+    assert "Подтвердить возврат" in html
+    amount = re.search(r'name="amount" value="([^"]+)"', html)[1]
+    assert amount == "390.00"
+    superuser_client.post(
+        refund_url(invoice), {**data, "amount": amount, "confirm": "1"}, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert Refund.objects.get().amount == Decimal("390.00")
