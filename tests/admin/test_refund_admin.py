@@ -11,7 +11,7 @@ from django.test import Client
 from tests.admin.conftest import make_user
 from tests.helpers import LOGIN, make_invoice
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation, EmulatedRefund
-from wagtail_robokassa.models import InvoiceStatus, Refund, RefundState
+from wagtail_robokassa.models import Invoice, InvoiceStatus, Refund, RefundState
 
 RECEIPT = {
     "sno": "usn_income",
@@ -224,3 +224,56 @@ def test_the_confirmation_works_in_russian(refund_service, superuser_client):
         refund_url(invoice), {**data, "amount": amount, "confirm": "1"}, HTTP_ACCEPT_LANGUAGE="ru"
     )
     assert Refund.objects.get().amount == Decimal("390.00")
+
+
+def test_an_unknown_refund_is_settled_from_the_payments_page(refund_service, superuser_client):
+    from wagtail_robokassa.contrib.emulator.models import EmulatorSwitches, RefundOutcome
+
+    EmulatorSwitches.objects.update_or_create(
+        pk=1, defaults={"refund_outcome": RefundOutcome.ANSWER_LOST}
+    )
+    invoice = paid()
+    _, key = form_of(superuser_client.get(refund_url(invoice)))
+    superuser_client.post(refund_url(invoice), {"amount": "100.00", "key": key, "confirm": "1"})
+    refund = Refund.objects.get()
+    assert refund.state == RefundState.UNKNOWN
+    settle = f"/admin/robokassa_payments/refund-settle/{refund.pk}/"
+    inspect = f"/admin/robokassa_payments/inspect/{invoice.pk}/"
+    html = superuser_client.get(inspect).content.decode()
+    assert settle in html
+    assert "Look for it in the ROBOKASSA cabinet" in html
+
+    wrong = superuser_client.post(settle, {"request_id": "nonsense"}, follow=True)
+    assert "This is not a ROBOKASSA refund request id." in [
+        str(m) for m in get_messages(wrong.wsgi_request)
+    ]
+    request_id = str(EmulatedRefund.objects.get().request_id)
+    done = superuser_client.post(settle, {"request_id": request_id}, follow=True)
+    assert "The refund of 100.00" in str(list(get_messages(done.wsgi_request))[-1])
+    assert Refund.objects.get().state == RefundState.FINISHED
+    assert settle not in done.content.decode()
+
+
+def test_an_unknown_refund_recorded_as_not_made(superuser_client):
+    invoice = make_invoice("990.00", status=InvoiceStatus.PAID)
+    Invoice.objects.filter(pk=invoice.pk).update(refund_reserved=Decimal("5.00"))
+    refund = Refund.objects.create(invoice=invoice, amount=Decimal("5.00"), state="unknown")
+    settle = f"/admin/robokassa_payments/refund-settle/{refund.pk}/"
+    assert superuser_client.get(settle).status_code == 405
+    superuser_client.post(settle, {"not_made": "1"})
+    assert Refund.objects.get().state == RefundState.FAILED
+    assert Invoice.objects.get(pk=invoice.pk).refund_reserved == 0
+
+
+@pytest.mark.django_db
+def test_settling_needs_the_permission_and_a_csrf_token():
+    invoice = make_invoice("990.00", status=InvoiceStatus.PAID)
+    refund = Refund.objects.create(invoice=invoice, amount=Decimal("5.00"), state="unknown")
+    settle = f"/admin/robokassa_payments/refund-settle/{refund.pk}/"
+    viewer = Client()
+    viewer.force_login(make_user("viewer", "view_invoice", "check_invoice"))
+    assert viewer.post(settle, {"not_made": "1"}).url == "/admin/"
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("refunder", "view_invoice", "refund_invoice"))
+    assert strict.post(settle, {"not_made": "1"}).status_code == 403
+    assert Refund.objects.get().state == RefundState.UNKNOWN

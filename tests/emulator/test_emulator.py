@@ -438,3 +438,22 @@ def test_a_payment_signed_with_the_wrong_key_is_named(client, test_mode, signing
     response = client.post(INDEX, params)
     assert response.status_code == 400
     assert said in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_refunds_and_final_receipts_end_as_switched(client, test_mode):
+    from wagtail_robokassa.contrib.emulator.models import EmulatorSwitches
+
+    page = client.get("/emulator/status-interface/").content.decode()
+    assert 'name="refund_outcome" value="answer_lost"' in page
+    assert 'name="receipt_outcome" value="refused"' in page
+    saved = client.post(
+        "/emulator/status-interface/",
+        {"status_answer": "", "refund_outcome": "canceled", "receipt_outcome": "http_500"},
+    )
+    assert saved.status_code == 302
+    switches = EmulatorSwitches.current()
+    assert (switches.refund_outcome, switches.receipt_outcome) == ("canceled", "http_500")
+    for bad in ({"refund_outcome": "nope"}, {"receipt_outcome": "\x00"}):
+        assert client.post("/emulator/status-interface/", bad).status_code == 400
+    assert EmulatorSwitches.current().refund_outcome == "canceled"

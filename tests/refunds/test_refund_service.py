@@ -23,6 +23,7 @@ from wagtail_robokassa.services.refunds import (
     send_refund,
     why_not_refundable,
 )
+from wagtail_robokassa.signals import refund_failed
 
 
 def paid(amount="990.00"):
@@ -251,3 +252,67 @@ def test_the_follow_up_task_runs_on_the_database_backends_worker(refund_service)
     assert task.return_value == {"sent": 1, "interrupted": 0, "settled": 0}
     refund.refresh_from_db()
     assert refund.state == RefundState.PROCESSING
+
+
+def test_an_answer_lost_after_the_refund_was_taken_is_settled_by_its_request_id(refund_service):
+    """ROBOKASSA took the refund but its answer never arrived: the refund is unknown, never sent
+    again; staff find the request in the cabinet, and the poll settles it by that id."""
+    from wagtail_robokassa.services.refunds import follow_unknown_refund
+
+    switch(RefundOutcome.ANSWER_LOST)
+    invoice = paid()
+    refund = send_refund(request_refund(invoice, Decimal("100.00"))).refund
+    assert refund.state == RefundState.UNKNOWN
+    taken = EmulatedRefund.objects.get()  # it did arrive
+    switch(RefundOutcome.FINISHED)
+    assert not send_refund(refund).sent
+    assert EmulatedRefund.objects.count() == 1
+
+    with pytest.raises(RefundRefusedHere, match="does not know this refund request"):
+        follow_unknown_refund(refund, str(uuid.uuid4()))
+    with pytest.raises(RefundRefusedHere, match="not a ROBOKASSA refund request id"):
+        follow_unknown_refund(refund, "'; DROP TABLE x; --\x00")
+    assert Refund.objects.get().state == RefundState.UNKNOWN
+
+    settled = follow_unknown_refund(refund, f"  {taken.request_id}  ")
+    assert (settled.state, settled.request_id) == (RefundState.FINISHED, str(taken.request_id))
+    invoice = refreshed(invoice)
+    assert (invoice.refund_reserved, invoice.refunded) == (Decimal("100.00"), Decimal("100.00"))
+    with pytest.raises(RefundRefusedHere, match="outcome is unknown"):
+        follow_unknown_refund(settled, str(taken.request_id))
+
+
+def test_a_request_id_for_another_amount_or_refund_is_refused(refund_service):
+    from wagtail_robokassa.services.refunds import follow_unknown_refund
+
+    switch(RefundOutcome.ANSWER_LOST)
+    invoice = paid()
+    first = send_refund(request_refund(invoice, Decimal("100.00"))).refund
+    second = send_refund(request_refund(invoice, Decimal("50.00"))).refund
+    ids = {refund.amount: str(refund.request_id) for refund in EmulatedRefund.objects.all()}
+    with pytest.raises(RefundRefusedHere, match="refunds 50"):
+        follow_unknown_refund(first, ids[Decimal("50.00")])
+    follow_unknown_refund(first, ids[Decimal("100.00")])
+    with pytest.raises(RefundRefusedHere, match="belongs to another refund"):
+        follow_unknown_refund(second, ids[Decimal("100.00")])
+
+
+def test_an_unknown_refund_not_in_the_cabinet_releases_its_amount(refund_service):
+    from wagtail_robokassa.services.refunds import abandon_unknown_refund
+
+    switch(RefundOutcome.HTTP_500)
+    invoice = paid()
+    refund = send_refund(request_refund(invoice, Decimal("100.00"))).refund
+    failed = []
+    refund_failed.connect(lambda **kw: failed.append(kw["refund"].pk), weak=False, dispatch_uid="t")
+    try:
+        refund = abandon_unknown_refund(refund)
+    finally:
+        refund_failed.disconnect(dispatch_uid="t")
+    assert refund.state == RefundState.FAILED
+    assert "not in the ROBOKASSA cabinet" in refund.message
+    assert refreshed(invoice).refund_reserved == 0
+    assert failed == [refund.pk]
+    with pytest.raises(RefundRefusedHere, match="outcome is unknown"):
+        abandon_unknown_refund(refund)
+    assert refreshed(invoice).refund_reserved == 0  # released once

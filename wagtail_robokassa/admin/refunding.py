@@ -25,7 +25,9 @@ from ..models import Invoice, Refund, RefundState
 from ..services.reconciliation import invoice_config
 from ..services.refunds import (
     RefundRefusedHere,
+    abandon_unknown_refund,
     follow_refund,
+    follow_unknown_refund,
     remaining,
     request_refund,
     send_refund,
@@ -173,6 +175,8 @@ def currency_of(invoice: Invoice) -> str:
 
 def refund_sentence(refund: Any) -> str:
     amount = display.amount(refund.amount, currency_of(refund.invoice))
+    if refund.state == RefundState.FINISHED:
+        return _("The refund of %(amount)s is finished.") % {"amount": amount}
     if refund.state == RefundState.PROCESSING:
         return _("ROBOKASSA accepted the refund of %(amount)s; it is being processed.") % {
             "amount": amount
@@ -205,4 +209,23 @@ def check_refund(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The refund of %(amount)s is finished.") % {"amount": amount})
     else:
         messages.warning(request, refund_sentence(refund))
+    return redirect("robokassa_payments:inspect", refund.invoice_id)
+
+
+@require_POST
+def settle_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """Settle a refund whose outcome is unknown, after looking in the ROBOKASSA cabinet: follow
+    the request found there by its id, or record that it was not made."""
+    if not can_refund(request.user):
+        raise PermissionDenied
+    refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
+    try:
+        if "not_made" in request.POST:
+            refund = abandon_unknown_refund(refund)
+            messages.success(request, refund_sentence(refund))
+        else:
+            refund = follow_unknown_refund(refund, request.POST.get("request_id", "")[:100])
+            messages.success(request, refund_sentence(refund))
+    except RefundRefusedHere as refusal:
+        messages.error(request, str(refusal))
     return redirect("robokassa_payments:inspect", refund.invoice_id)

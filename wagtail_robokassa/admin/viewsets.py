@@ -19,7 +19,7 @@ from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .final_receipt import FinalReceiptView, check_final_receipt
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
-from .refunding import RefundView, check_refund
+from .refunding import RefundView, check_refund, settle_refund
 from .status_check import check_status
 from .views import (
     ExportView,
@@ -114,6 +114,7 @@ class PaymentViewSet(RecordViewSet):
             path("check/<int:pk>/", check_status, name="check_status"),
             path("refund/<int:pk>/", RefundView.as_view(), name="refund"),
             path("refund-state/<int:pk>/", check_refund, name="check_refund"),
+            path("refund-settle/<int:pk>/", settle_refund, name="settle_refund"),
             path("final-receipt/<int:pk>/", FinalReceiptView.as_view(), name="final_receipt"),
             path("final-receipt-state/<int:pk>/", check_final_receipt, name="check_final_receipt"),
         ]

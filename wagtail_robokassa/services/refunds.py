@@ -283,20 +283,82 @@ def _move(refund: Refund, leaving: str, state: str, **changes: Any) -> bool:
 
 
 def _settle(
-    refund: Refund, state: str, message: str, *, release: bool = False, refunded: bool = False
-) -> None:
+    refund: Refund,
+    state: str,
+    message: str,
+    *,
+    release: bool = False,
+    refunded: bool = False,
+    leaving: str | None = None,
+) -> bool:
     """The final state, and the invoice's amounts with it, in one transaction."""
-    settled_by_robokassa = state in (RefundState.FINISHED, RefundState.CANCELLED)
-    leaving = RefundState.PROCESSING if settled_by_robokassa else RefundState.SENDING
+    if leaving is None:
+        settled_by_robokassa = state in (RefundState.FINISHED, RefundState.CANCELLED)
+        leaving = RefundState.PROCESSING if settled_by_robokassa else RefundState.SENDING
     with transaction.atomic():
         if not _move(refund, leaving, state, message=message, settled_at=timezone.now()):
-            return
+            return False
         invoices = Invoice.objects.filter(pk=refund.invoice_id)
         if release:
             invoices.update(refund_reserved=F("refund_reserved") - refund.amount)
         if refunded:
             invoices.update(refunded=F("refunded") + refund.amount)
     _announce(refund_finished if refunded else refund_failed, refund)
+    return True
+
+
+def follow_unknown_refund(
+    refund: Refund, request_id: str, *, session: requests.Session | None = None
+) -> Refund:
+    """An unknown refund that staff found in the ROBOKASSA cabinet: follow it by its request
+    id, once ``Refund/GetState`` confirms that ROBOKASSA knows it for this amount. Raises
+    ``RefundRefusedHere``."""
+    if refund.state != RefundState.UNKNOWN:
+        raise RefundRefusedHere(_("Only a refund whose outcome is unknown can be settled so."))
+    request_id = request_id.strip()
+    if Refund.objects.filter(request_id=request_id).exclude(pk=refund.pk).exists():
+        raise RefundRefusedHere(_("This request id belongs to another refund."))
+    try:
+        status = refund_state(request_id, session=session)
+    except RefundError as error:
+        raise RefundRefusedHere(str(error)) from None
+    if status.amount is not None and status.amount != refund.amount:
+        raise RefundRefusedHere(
+            _("That request refunds %(found)s, not %(amount)s.")
+            % {"found": status.amount, "amount": refund.amount}
+        )
+    try:
+        with transaction.atomic():
+            moved = _move(
+                refund,
+                RefundState.UNKNOWN,
+                RefundState.PROCESSING,
+                request_id=request_id,
+                message="",
+                next_poll_at=timezone.now(),
+            )
+    except IntegrityError:  # the same id given to another refund at the same moment
+        raise RefundRefusedHere(_("This request id belongs to another refund.")) from None
+    if moved:
+        _announce(refund_requested, refund)
+    refund.refresh_from_db()
+    return follow_refund(refund, session=session)
+
+
+def abandon_unknown_refund(refund: Refund) -> Refund:
+    """An unknown refund that is not in the ROBOKASSA cabinet: it failed; its amount is
+    released."""
+    if refund.state != RefundState.UNKNOWN:
+        raise RefundRefusedHere(_("Only a refund whose outcome is unknown can be settled so."))
+    _settle(
+        refund,
+        RefundState.FAILED,
+        _("Not made: it is not in the ROBOKASSA cabinet."),
+        release=True,
+        leaving=RefundState.UNKNOWN,
+    )
+    refund.refresh_from_db()
+    return refund
 
 
 def _announce(signal: Signal, refund: Refund) -> None:
@@ -307,8 +369,10 @@ __all__ = [
     "OperationKeyMissing",
     "RefundRefusedHere",
     "Sent",
+    "abandon_unknown_refund",
     "follow_open_refunds",
     "follow_refund",
+    "follow_unknown_refund",
     "operation_key",
     "remaining",
     "request_refund",

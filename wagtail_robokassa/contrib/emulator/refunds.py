@@ -55,6 +55,8 @@ def create(request: HttpRequest) -> HttpResponse:
         if isinstance(payload.get("InvoiceItems"), list)
         else None,
     )
+    if outcome == RefundOutcome.ANSWER_LOST:  # taken, but the answer never reaches the shop
+        return HttpResponse("Gateway Timeout", status=504, content_type="text/plain")
     return JsonResponse({"success": True, "message": None, "requestId": str(refund.request_id)})
 
 

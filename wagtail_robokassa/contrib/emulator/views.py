@@ -21,7 +21,13 @@ from ...protocol import opstate_signature, signatures_match
 from ...receipt_choices import label_of
 from ...services.config import config_for_request
 from .checks import emulator_enabled
-from .models import EmulatedOperation, EmulatorSwitches, StatusAnswer
+from .models import (
+    EmulatedOperation,
+    EmulatorSwitches,
+    ReceiptOutcome,
+    RefundOutcome,
+    StatusAnswer,
+)
 from .notify import fail_params, new_op_key, result_params, send_result, success_params
 from .validation import InvalidRequest, is_inv_id, validate
 
@@ -139,18 +145,32 @@ def pay_without_notifying(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def status_switch(request: HttpRequest) -> HttpResponse:
     """Choose what the status interface answers every request with (a connection test's
-    failures on demand), or its normal answers."""
+    failures on demand), or its normal answers; and how refunds and final receipts end."""
     _guard(request)
     switches = EmulatorSwitches.current()
     if request.method == "POST":
         choice = request.POST.get("status_answer", "")
         allowed = {str(value) for value in StatusAnswer.values}
-        if choice not in allowed and choice != "":
+        refund = request.POST.get("refund_outcome", switches.refund_outcome)
+        receipt = request.POST.get("receipt_outcome", switches.receipt_outcome)
+        if (
+            (choice not in allowed and choice != "")
+            or refund not in RefundOutcome.values
+            or receipt not in ReceiptOutcome.values
+        ):
             return HttpResponse("Unknown answer", status=400, content_type="text/plain")
         switches.status_answer = int(choice) if choice else None
-        switches.save(update_fields=["status_answer"])
+        switches.refund_outcome, switches.receipt_outcome = refund, receipt
+        switches.save(update_fields=["status_answer", "refund_outcome", "receipt_outcome"])
         return HttpResponseRedirect(reverse("robokassa_emulator_status_switch"))
-    context = {"choices": StatusAnswer.choices, "current": switches.status_answer}
+    context = {
+        "choices": StatusAnswer.choices,
+        "current": switches.status_answer,
+        "refund_choices": RefundOutcome.choices,
+        "refund_current": switches.refund_outcome,
+        "receipt_choices": ReceiptOutcome.choices,
+        "receipt_current": switches.receipt_outcome,
+    }
     return _page(request, "status_switch.html", context, "")
 
 
