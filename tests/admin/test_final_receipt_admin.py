@@ -130,3 +130,39 @@ def test_checking_now_needs_the_permission_and_a_post(client, superuser_client):
     client.force_login(make_user("viewer", "view_invoice"))
     assert client.post(check).url == "/admin/"
     assert SecondReceipt.objects.get().polls == 0
+
+
+def test_an_unknown_receipt_is_sent_again_from_the_payments_page(fiscal_service, superuser_client):
+    invoice = paid()
+    switch(ReceiptOutcome.HTTP_500)
+    superuser_client.post(receipt_url(invoice))
+    receipt = SecondReceipt.objects.get()
+    assert receipt.state == SecondReceiptState.UNKNOWN
+    again = f"/admin/robokassa_payments/final-receipt-again/{receipt.pk}/"
+    html = inspect_of(superuser_client, invoice)
+    assert again in html
+    assert f"/admin/robokassa_payments/final-receipt-state/{receipt.pk}/" in html
+    assert superuser_client.get(again).status_code == 405
+    switch(ReceiptOutcome.REGISTERED)
+    done = superuser_client.post(again, follow=True)
+    assert "ROBOKASSA took the final receipt" in str(list(get_messages(done.wsgi_request))[-1])
+    assert SecondReceipt.objects.get().state == SecondReceiptState.SENT
+    assert EmulatedReceipt.objects.count() == 1
+    refused = superuser_client.post(again, follow=True)
+    assert "outcome is unknown" in str(list(get_messages(refused.wsgi_request))[-1])
+
+
+@pytest.mark.django_db
+def test_sending_again_needs_the_permission_and_a_csrf_token():
+    invoice = make_invoice(status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID)
+    receipt = SecondReceipt.objects.create(
+        invoice=invoice, total=invoice.amount, state=SecondReceiptState.UNKNOWN
+    )
+    again = f"/admin/robokassa_payments/final-receipt-again/{receipt.pk}/"
+    viewer = Client()
+    viewer.force_login(make_user("viewer", "view_invoice", "refund_invoice"))
+    assert viewer.post(again).url == "/admin/"
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("sender", "view_invoice", "send_final_receipt_invoice"))
+    assert strict.post(again).status_code == 403
+    assert SecondReceipt.objects.get().state == SecondReceiptState.UNKNOWN

@@ -5,6 +5,7 @@ until registered; and the network's failures told apart with a misbehaving serve
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from tests.helpers import LOGIN, make_invoice
 from tests.status_servers import closed_port
@@ -24,6 +25,7 @@ from wagtail_robokassa.services.final_receipts import (
     follow_final_receipts,
     request_final_receipt,
     send_final_receipt,
+    send_unknown_again,
     why_no_final_receipt,
 )
 from wagtail_robokassa.signals import final_receipt_registered, final_receipt_sent
@@ -212,3 +214,36 @@ def test_a_status_without_a_document_number_is_asked_again_later(misbehaving):
     assert receipt.state == SecondReceiptState.SENT
     assert (receipt.polls, receipt.message) == (1, "in queue")
     assert receipt.next_poll_at is not None
+
+
+def test_a_receipt_taken_with_its_answer_lost_is_settled_by_the_poll(fiscal_service):
+    invoice = paid()
+    switch(ReceiptOutcome.ANSWER_LOST)
+    receipt = send_final_receipt(request_final_receipt(invoice))
+    assert receipt.state == SecondReceiptState.UNKNOWN
+    assert EmulatedReceipt.objects.count() == 1  # it did arrive
+    switch(ReceiptOutcome.REGISTERED)
+    SecondReceipt.objects.update(next_poll_at=timezone.now())
+    assert follow_final_receipts() == {"sent": 0, "interrupted": 0, "registered": 1}
+    receipt.refresh_from_db()
+    assert receipt.state == SecondReceiptState.REGISTERED
+    assert receipt.document_number
+    assert EmulatedReceipt.objects.count() == 1
+
+
+def test_an_unknown_receipt_that_never_arrived_is_sent_again_only_when_asked(fiscal_service):
+    invoice = paid()
+    switch(ReceiptOutcome.HTTP_500)
+    receipt = send_final_receipt(request_final_receipt(invoice))
+    switch(ReceiptOutcome.REGISTERED)
+    followed = follow_final_receipt(receipt)
+    assert followed.state == SecondReceiptState.UNKNOWN  # not registered: never resent alone
+    assert "Check it in the ROBOKASSA cabinet" in followed.message
+    assert followed.polls == 1
+    assert not EmulatedReceipt.objects.exists()
+
+    again = send_final_receipt(send_unknown_again(followed))
+    assert (again.state, again.receipt_id) == (SecondReceiptState.SENT, receipt.receipt_id)
+    assert EmulatedReceipt.objects.get().receipt_id == str(receipt.receipt_id)
+    with pytest.raises(FinalReceiptRefusedHere, match="outcome is unknown"):
+        send_unknown_again(again)

@@ -23,6 +23,7 @@ from ..services.final_receipts import (
     prepaid_lines,
     request_final_receipt,
     send_final_receipt,
+    send_unknown_again,
     why_no_final_receipt,
 )
 from .payment_actions import PaymentActionMixin
@@ -113,4 +114,21 @@ def check_final_receipt(request: HttpRequest, pk: int) -> HttpResponse:
             _("The final receipt is not registered yet. %(message)s")
             % {"message": receipt.message},
         )
+    return redirect("robokassa_payments:inspect", receipt.invoice_id)
+
+
+@require_POST
+def send_final_receipt_again(request: HttpRequest, pk: int) -> HttpResponse:
+    """A final receipt whose outcome was unknown and that is not in the ROBOKASSA cabinet:
+    send it again, with the same receipt id."""
+    if not can_send_final_receipt(request.user):
+        raise PermissionDenied
+    receipt = get_object_or_404(SecondReceipt.objects.select_related("invoice"), pk=pk)
+    try:
+        receipt = send_final_receipt(send_unknown_again(receipt))
+    except FinalReceiptRefusedHere as refusal:
+        messages.error(request, str(refusal))
+    else:
+        level, text = report(receipt)
+        messages.add_message(request, level, text)
     return redirect("robokassa_payments:inspect", receipt.invoice_id)

@@ -17,7 +17,7 @@ from . import filters, resources
 from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
-from .final_receipt import FinalReceiptView, check_final_receipt
+from .final_receipt import FinalReceiptView, check_final_receipt, send_final_receipt_again
 from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
 from .refunding import RefundView, check_refund, settle_refund
 from .status_check import check_status
@@ -117,6 +117,11 @@ class PaymentViewSet(RecordViewSet):
             path("refund-settle/<int:pk>/", settle_refund, name="settle_refund"),
             path("final-receipt/<int:pk>/", FinalReceiptView.as_view(), name="final_receipt"),
             path("final-receipt-state/<int:pk>/", check_final_receipt, name="check_final_receipt"),
+            path(
+                "final-receipt-again/<int:pk>/",
+                send_final_receipt_again,
+                name="send_final_receipt_again",
+            ),
         ]
 
 

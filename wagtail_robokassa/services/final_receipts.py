@@ -45,6 +45,8 @@ FIRST_POLL, MAX_POLL = timedelta(minutes=1), timedelta(hours=6)
 #: A requested receipt nobody sent within this is sent by ``follow_final_receipts``; one left
 #: "being sent" this long was interrupted and may have reached ROBOKASSA.
 UNSENT_AFTER, INTERRUPTED_AFTER = timedelta(minutes=2), timedelta(minutes=10)
+#: States in which ROBOKASSA is asked whether the receipt is registered.
+FOLLOWED_STATES = (SecondReceiptState.SENT, SecondReceiptState.UNKNOWN)
 #: Receipt line fields that are numbers.
 NUMBER_FIELDS = ("quantity", "sum", "cost")
 
@@ -149,7 +151,13 @@ def send_final_receipt(
     except (ReceiptNotSent, ReceiptRefused, ImproperlyConfigured) as error:
         _move(receipt, SecondReceiptState.SENDING, SecondReceiptState.FAILED, message=str(error))
     except ReceiptUncertain as error:
-        _move(receipt, SecondReceiptState.SENDING, SecondReceiptState.UNKNOWN, message=str(error))
+        _move(
+            receipt,
+            SecondReceiptState.SENDING,
+            SecondReceiptState.UNKNOWN,
+            message=str(error),
+            next_poll_at=timezone.now() + FIRST_POLL,
+        )
     else:
         if _move(
             receipt,
@@ -167,9 +175,12 @@ def send_final_receipt(
 def follow_final_receipt(
     receipt: SecondReceipt, *, session: requests.Session | None = None
 ) -> SecondReceipt:
-    """Ask ROBOKASSA whether a sent receipt is registered, and keep its fiscal details."""
-    if receipt.state != SecondReceiptState.SENT:
+    """Ask ROBOKASSA whether a sent receipt, or one whose outcome is unknown (its id is known),
+    is registered, and keep its fiscal details. An unknown one that is not registered stays
+    unknown: it is never sent again without someone checking."""
+    if receipt.state not in FOLLOWED_STATES:
         return receipt
+    leaving = receipt.state
     invoice = receipt.invoice
     now = timezone.now()
     try:
@@ -177,13 +188,13 @@ def follow_final_receipt(
             invoice_config(invoice), receipt.receipt_id, is_test=invoice.is_test, session=session
         )
     except (ReceiptUncertain, ImproperlyConfigured) as error:
-        _poll_later(receipt, now, str(error))
+        _poll_later(receipt, now, receipt.message if leaving == "unknown" else str(error))
         return receipt
     if not status.registered:
-        _poll_later(receipt, now, status.description)
+        _poll_later(receipt, now, receipt.message if leaving == "unknown" else status.description)
     elif _move(
         receipt,
-        SecondReceiptState.SENT,
+        leaving,
         SecondReceiptState.REGISTERED,
         message=status.description,
         fn_number=status.fn_number,
@@ -213,14 +224,28 @@ def follow_final_receipts(
     ).update(
         state=SecondReceiptState.UNKNOWN,
         updated_at=now,
+        next_poll_at=now,
         message=_("Sending was interrupted: the receipt may have reached ROBOKASSA."),
     )
-    due = receipts.filter(state=SecondReceiptState.SENT, next_poll_at__lte=now)[:limit]
+    due = receipts.filter(state__in=FOLLOWED_STATES, next_poll_at__lte=now)[:limit]
     registered = sum(
         follow_final_receipt(receipt, session=session).state == SecondReceiptState.REGISTERED
         for receipt in due
     )
     return {"sent": sent, "interrupted": interrupted, "registered": registered}
+
+
+def send_unknown_again(receipt: SecondReceipt) -> SecondReceipt:
+    """A receipt whose outcome was unknown and that is not in the ROBOKASSA cabinet: ask for it
+    again (the same receipt id). Raises ``FinalReceiptRefusedHere``."""
+    if not SecondReceipt.objects.filter(pk=receipt.pk, state=SecondReceiptState.UNKNOWN).update(
+        state=SecondReceiptState.REQUESTED, message="", updated_at=timezone.now()
+    ):
+        raise FinalReceiptRefusedHere(
+            _("Only a final receipt whose outcome is unknown can be sent again so.")
+        )
+    receipt.refresh_from_db()
+    return receipt
 
 
 def _total(lines: list[dict[str, Any]]) -> Decimal:
@@ -254,5 +279,6 @@ __all__ = [
     "prepaid_lines",
     "request_final_receipt",
     "send_final_receipt",
+    "send_unknown_again",
     "why_no_final_receipt",
 ]

@@ -73,6 +73,8 @@ def attach(request: HttpRequest) -> HttpResponse:
             )
     except IntegrityError:
         return _answer(5, "A receipt with this id exists")
+    if outcome == ReceiptOutcome.ANSWER_LOST:  # taken, but the answer never reaches the shop
+        return HttpResponse("Gateway Timeout", status=504, content_type="text/plain")
     return _answer(0, "ok", OpKey=operation.op_key)
 
 

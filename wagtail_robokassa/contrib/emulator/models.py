@@ -58,6 +58,7 @@ class ReceiptOutcome(models.TextChoices):
     REGISTERED = "registered", _("Final receipts are registered")
     REFUSED = "refused", _("Receipt/Attach refuses (ResultCode 1)")
     HTTP_500 = "http_500", _("Receipt/Attach answers HTTP 500 (outcome unknown)")
+    ANSWER_LOST = "answer_lost", _("Receipt/Attach takes the receipt, then answers HTTP 504")
 
 
 class EmulatorSwitches(models.Model):
