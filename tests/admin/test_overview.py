@@ -122,3 +122,35 @@ def test_the_payments_listing_tags_refunded_payments(superuser_client):
     html = superuser_client.get("/admin/robokassa_payments/").content.decode()
     tags = re.findall(r'class="w-status w-status--label">\s*([^<]+?)\s*<', html)
     assert sorted(tags) == ["Partially refunded", "Refunded"]
+
+
+@pytest.mark.parametrize(
+    ("choice", "expected"), [("none", {"unrefunded"}), ("partial", {"part"}), ("full", {"whole"})]
+)
+def test_payments_filter_by_refunds(superuser_client, choice, expected):
+    from tests.helpers import make_invoice
+    from wagtail_robokassa.models import InvoiceStatus
+
+    rows = {
+        "part": refund_of("390.00", "990.00", 1).invoice.pk,
+        "whole": refund_of("100.00", "100.00", 1).invoice.pk,
+        "unrefunded": make_invoice("5.00", status=InvoiceStatus.PAID).pk,
+    }
+    response = superuser_client.get("/admin/robokassa_payments/", {"refunds": choice})
+    shown = {obj.pk for obj in response.context["object_list"]}
+    assert shown == {rows[name] for name in expected}
+
+
+def test_payments_filter_by_final_receipt(superuser_client):
+    from tests.helpers import make_invoice
+    from wagtail_robokassa.models import InvoiceStatus, SecondReceipt
+
+    sent = make_invoice("5.00", status=InvoiceStatus.PAID)
+    SecondReceipt.objects.create(invoice=sent, total=sent.amount, state="registered")
+    other = make_invoice("6.00", status=InvoiceStatus.PAID)
+    listing = "/admin/robokassa_payments/"
+    registered = superuser_client.get(listing, {"final_receipt": "registered"})
+    assert [obj.pk for obj in registered.context["object_list"]] == [sent.pk]
+    none = superuser_client.get(listing, {"final_receipt": "none"})
+    assert [obj.pk for obj in none.context["object_list"]] == [other.pk]
+    assert superuser_client.get(listing, {"final_receipt": "x\x00"}).status_code == 200

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import django_filters
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.models import Site
 
@@ -23,6 +25,7 @@ from ..models import (
     RefundState,
     RejectedRequest,
     RejectionReason,
+    SecondReceiptState,
     SuccessNotification,
     VisitKind,
 )
@@ -58,6 +61,20 @@ class InvoiceFilterSet(WagtailFilterSet):
         method="by_last_check",
     )
     checked = _date_range(_("Last checked"), "last_checked_at")
+    refunds = django_filters.ChoiceFilter(
+        choices=[
+            ("none", _("Not refunded")),
+            ("partial", pgettext_lazy("payment", "Partially refunded")),
+            ("full", pgettext_lazy("payment", "Refunded")),
+        ],
+        label=_("Refunds"),
+        method="by_refunds",
+    )
+    final_receipt = django_filters.ChoiceFilter(
+        choices=[("none", _("None")), *SecondReceiptState.choices],
+        label=_("Final receipt"),
+        method="by_final_receipt",
+    )
 
     class Meta:
         model = Invoice
@@ -66,6 +83,20 @@ class InvoiceFilterSet(WagtailFilterSet):
     @staticmethod
     def by_last_check(queryset, name, value):
         return queryset.filter(last_check="" if value == "none" else value)
+
+    @staticmethod
+    def by_refunds(queryset, name, value):
+        if value == "none":
+            return queryset.filter(refunded=0)
+        if value == "full":
+            return queryset.filter(refunded__gt=0, refunded__gte=F("amount"))
+        return queryset.filter(refunded__gt=0, refunded__lt=F("amount"))
+
+    @staticmethod
+    def by_final_receipt(queryset, name, value):
+        if value == "none":
+            return queryset.filter(second_receipt__isnull=True)
+        return queryset.filter(second_receipt__state=value)
 
 
 class NotificationFilterSet(WagtailFilterSet):
