@@ -196,7 +196,9 @@ def test_a_processing_refund_can_be_checked_now(refund_service, superuser_client
     assert "The refund of 100.00" in messages[-1]
     assert "is finished" in messages[-1]
     assert Refund.objects.get().state == RefundState.FINISHED
-    assert check not in done.content.decode()
+    html = done.content.decode()
+    assert check not in html
+    assert "Partially refunded: 100.00" in " ".join(html.split())
 
 
 @pytest.mark.django_db

@@ -322,6 +322,7 @@ class RecordInspectView(Forbidden, InspectView):
                 )
             if can_refund(user) and self.object.is_paid:
                 context["refund_url"] = reverse("robokassa_payments:refund", args=[self.object.pk])
+            context["invoice"] = self.object
             context["refunds"] = self.object.refunds.select_related("requested_by")
             context["final_receipt"] = final_receipt_of(self.object)
             context["may_check_refunds"] = can_refund(user)
