@@ -247,3 +247,54 @@ def test_6_staff_refund_part_of_a_payment(page, live_server, shop, settings):
     assert "390.00\N{NO-BREAK SPACE}₽ refunded." in total
     assert page.locator("svg.robokassa-chart rect.robokassa-chart-refunded").count() > 1
     shot(page, "6-overview-refunded")
+
+
+def test_7_staff_send_the_final_receipt_of_a_pre_order(page, live_server, shop, settings):
+    """A buyer pre-orders (a "full prepayment" receipt); on delivery staff send the final
+    receipt from the payment's page, once, and see it registered with its fiscal details."""
+    from demo.home.models import HomePage
+
+    from wagtail_robokassa.contrib.emulator.models import EmulatedReceipt
+    from wagtail_robokassa.models import SecondReceipt
+
+    settings.ROBOKASSA_FISCAL_URL = f"{live_server.url}/emulator/RoboFiscal"
+    configure_test_shop(shop["site"], send_receipts=True, receipt_sno="usn_income")
+    preorder = HomePage(
+        title="Pre-order",
+        slug="pre-order",
+        body=[
+            ("payment", {"description": "The Chronicles, signed", "amount": Decimal("1490.00"),
+                         "ask_email": True, "button_label": "Pre-order",
+                         "receipt": {"name": "", "tax": "", "payment_object": "",
+                                     "payment_method": "full_prepayment"}}),
+        ],
+    )  # fmt: skip
+    shop["home"].add_child(instance=preorder)
+    preorder.save_revision().publish()
+    page.goto(f"{live_server.url}{preorder.url}")
+    form = page.locator("form.robokassa-pay").first
+    form.locator("input[name=email]").fill("reader@example.com")
+    form.get_by_role("button", name="Pre-order").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    inv_id = int(page.inner_text("[data-testid=inv-id]"))
+    page.get_by_role("button", name="Pay", exact=True).click()
+    page.wait_for_url("**/robokassa/success/**")
+
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/admin/robokassa_payments/inspect/{inv_id}/")
+    page.get_by_role("link", name="Send the final receipt").click()
+    page.wait_for_url(f"**/robokassa_payments/final-receipt/{inv_id}/")
+    assert "The Chronicles, signed" in page.locator("main table").inner_text()
+    shot(page, "7-final-receipt")
+    page.get_by_role("button", name="Send the final receipt to reader@example.com").click()
+    page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
+    assert "ROBOKASSA took the final receipt" in page.locator(".messages").inner_text()
+    assert page.get_by_role("link", name="Send the final receipt").count() == 0  # once
+    page.get_by_role("button", name="Check now").click()
+    page.wait_for_url(f"**/admin/robokassa_payments/inspect/{inv_id}/")
+    assert "The final receipt is registered" in page.locator(".messages").inner_text()
+    facts = page.locator("main").inner_text()
+    assert "Registered" in facts
+    assert f"No. {SecondReceipt.objects.get().document_number}" in facts
+    shot(page, "7-final-receipt-registered")
+    assert EmulatedReceipt.objects.get().payload["items"][0]["payment_method"] == "full_payment"

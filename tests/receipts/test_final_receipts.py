@@ -247,3 +247,20 @@ def test_an_unknown_receipt_that_never_arrived_is_sent_again_only_when_asked(fis
     assert EmulatedReceipt.objects.get().receipt_id == str(receipt.receipt_id)
     with pytest.raises(FinalReceiptRefusedHere, match="outcome is unknown"):
         send_unknown_again(again)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-29T01:53:34+03:00", "2026-11-28T22:53:34+00:00"),
+        ("2026-11-29T01:53:34", None),  # no offset: shown as written
+        ("29.11.2026 01:53", None),
+        ("", None),
+        ("\x00" * 100, None),
+    ],
+)
+def test_the_fiscal_date_as_a_time(text, expected):
+    from datetime import UTC
+
+    moment = SecondReceipt(fiscal_date=text).fiscal_moment
+    assert (moment.astimezone(UTC).isoformat() if moment else None) == expected

@@ -4,6 +4,7 @@ constraint, whoever asks at the same moment."""
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -79,3 +80,12 @@ class SecondReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.invoice_id} {self.receipt_id} ({self.get_state_display()})"
+
+    @property
+    def fiscal_moment(self) -> datetime | None:
+        """``fiscal_date`` as a time, when ROBOKASSA wrote it in ISO 8601 with its offset."""
+        try:
+            moment = datetime.fromisoformat(self.fiscal_date[:32])
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is not None else None
