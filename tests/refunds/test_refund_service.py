@@ -254,11 +254,16 @@ def test_the_follow_up_task_runs_on_the_database_backends_worker(refund_service)
     assert refund.state == RefundState.PROCESSING
 
 
-def test_an_answer_lost_after_the_refund_was_taken_is_settled_by_its_request_id(refund_service):
-    """ROBOKASSA took the refund but its answer never arrived: the refund is unknown, never sent
-    again; staff find the request in the cabinet, and the poll settles it by that id."""
+def test_a_timeout_after_the_refund_was_taken_is_settled_by_its_request_id(
+    refund_service, monkeypatch
+):
+    """ROBOKASSA took the refund but the shop stopped waiting for its answer: the refund is
+    unknown, never sent again; staff find the request in the cabinet, and the poll settles it
+    by that id."""
+    from wagtail_robokassa import refund_client
     from wagtail_robokassa.services.refunds import follow_unknown_refund
 
+    monkeypatch.setattr(refund_client, "TIMEOUT", (5.0, 0.3))  # the emulator answers after 1 s
     switch(RefundOutcome.ANSWER_LOST)
     invoice = paid()
     refund = send_refund(request_refund(invoice, Decimal("100.00"))).refund

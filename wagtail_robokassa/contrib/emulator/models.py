@@ -49,7 +49,7 @@ class RefundOutcome(models.TextChoices):
     CANCELED = "canceled", _("Refunds are cancelled")
     NOT_ENOUGH_FUNDS = "not_enough_funds", _("Refund/Create refuses: NotEnoughOperationFunds")
     HTTP_500 = "http_500", _("Refund/Create answers HTTP 500 (outcome unknown)")
-    ANSWER_LOST = "answer_lost", _("Refund/Create takes the refund, then answers HTTP 504")
+    ANSWER_LOST = "answer_lost", _("Refund/Create takes the refund, then answers late (HTTP 504)")
 
 
 class ReceiptOutcome(models.TextChoices):

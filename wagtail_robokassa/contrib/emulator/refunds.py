@@ -5,6 +5,7 @@ the shop's Password #3, an operation key of a paid operation, no more than is le
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 from ...protocol import verify_refund_token
 from .models import EmulatedOperation, EmulatedRefund, EmulatorSwitches, RefundOutcome
 from .views import _guard
+
+#: How long a refund whose answer is "lost" keeps the client waiting before a 504.
+LOST_ANSWER_SECONDS = 1.0
 
 
 def _refused(message: str) -> JsonResponse:
@@ -56,6 +60,7 @@ def create(request: HttpRequest) -> HttpResponse:
         else None,
     )
     if outcome == RefundOutcome.ANSWER_LOST:  # taken, but the answer never reaches the shop
+        time.sleep(LOST_ANSWER_SECONDS)  # a client that waits less times out
         return HttpResponse("Gateway Timeout", status=504, content_type="text/plain")
     return JsonResponse({"success": True, "message": None, "requestId": str(refund.request_id)})
 
