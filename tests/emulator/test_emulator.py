@@ -457,3 +457,25 @@ def test_refunds_and_final_receipts_end_as_switched(client, test_mode):
     for bad in ({"refund_outcome": "nope"}, {"receipt_outcome": "\x00"}):
         assert client.post("/emulator/status-interface/", bad).status_code == 400
     assert EmulatorSwitches.current().refund_outcome == "canceled"
+
+
+@pytest.mark.django_db
+def test_the_switches_page_lists_what_the_cabinet_would(client, test_mode):
+    import uuid
+    from decimal import Decimal
+
+    from wagtail_robokassa.contrib.emulator.models import (
+        EmulatedOperation,
+        EmulatedReceipt,
+        EmulatedRefund,
+    )
+
+    operation = EmulatedOperation.objects.create(
+        merchant_login="demo", inv_id=77, out_sum=Decimal("10.00"), state=100, op_key="k"
+    )
+    request_id = uuid.uuid4()
+    EmulatedRefund.objects.create(request_id=request_id, operation=operation, amount=Decimal(5))
+    EmulatedReceipt.objects.create(receipt_id="1000000000077", operation=operation, payload={})
+    page = client.get("/emulator/status-interface/").content.decode()
+    assert f"<code>{request_id}</code>" in page
+    assert "<code>1000000000077</code>" in page

@@ -23,6 +23,8 @@ from ...services.config import config_for_request
 from .checks import emulator_enabled
 from .models import (
     EmulatedOperation,
+    EmulatedReceipt,
+    EmulatedRefund,
     EmulatorSwitches,
     ReceiptOutcome,
     RefundOutcome,
@@ -170,6 +172,11 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         "refund_current": switches.refund_outcome,
         "receipt_choices": ReceiptOutcome.choices,
         "receipt_current": switches.receipt_outcome,
+        # What ROBOKASSA's cabinet would list: the id of a refund whose answer was lost.
+        "refunds": EmulatedRefund.objects.select_related("operation").order_by("-created_at")[:20],
+        "receipts": EmulatedReceipt.objects.select_related("operation").order_by("-created_at")[
+            :20
+        ],
     }
     return _page(request, "status_switch.html", context, "")
 
