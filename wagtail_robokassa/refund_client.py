@@ -40,6 +40,8 @@ _REQUEST_ID = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z"
 )
 
+NOT_A_REQUEST_ID = _("This is not a ROBOKASSA refund request id.")
+
 #: ROBOKASSA's refusals, and what to tell the merchant.
 REFUSALS = {
     "NotEnoughOperationFunds": _(
@@ -79,6 +81,11 @@ class RefundStatus:
     request_id: str
     label: str
     amount: Decimal | None
+
+
+def is_request_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a ROBOKASSA refund request id (a GUID)."""
+    return bool(_REQUEST_ID.match(text))
 
 
 def service_url() -> str:
@@ -152,8 +159,8 @@ def create_refund(
 def refund_state(request_id: str, *, session: requests.Session | None = None) -> RefundStatus:
     """Where refund request ``request_id`` is. Raises ``RefundUncertain`` when it cannot be
     told (the network, ROBOKASSA failing), ``RefundRefused`` for an id ROBOKASSA does not know."""
-    if not _REQUEST_ID.match(request_id):
-        raise RefundRefused("BadRequestId", _("This is not a ROBOKASSA refund request id."))
+    if not is_request_id(request_id):
+        raise RefundRefused("BadRequestId", NOT_A_REQUEST_ID)
     try:
         with (session or _session(safe=True)).get(
             f"{service_url()}/Refund/GetState?id={quote(request_id, safe='')}",
@@ -200,6 +207,7 @@ __all__ = [
     "RefundStatus",
     "RefundUncertain",
     "create_refund",
+    "is_request_id",
     "refund_payload",
     "refund_state",
     "service_url",

@@ -245,6 +245,11 @@ def test_an_unknown_refund_is_settled_from_the_payments_page(refund_service, sup
     assert settle in html
     assert "Look for it in the ROBOKASSA cabinet" in html
 
+    nul = superuser_client.post(settle, {"request_id": "5f0c\x00" * 8}, follow=True)
+    assert nul.status_code == 200
+    assert "This is not a ROBOKASSA refund request id." in [
+        str(m) for m in get_messages(nul.wsgi_request)
+    ]
     wrong = superuser_client.post(settle, {"request_id": "nonsense"}, follow=True)
     assert "This is not a ROBOKASSA refund request id." in [
         str(m) for m in get_messages(wrong.wsgi_request)

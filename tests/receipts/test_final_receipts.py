@@ -264,3 +264,33 @@ def test_the_fiscal_date_as_a_time(text, expected):
 
     moment = SecondReceipt(fiscal_date=text).fiscal_moment
     assert (moment.astimezone(UTC).isoformat() if moment else None) == expected
+
+
+@pytest.mark.parametrize("name", ["nul\x00", "surrogate\udcff"])
+def test_the_emulator_refuses_a_receipt_it_could_not_keep(fiscal_service, client, name):
+    """A signed receipt with a NUL or a lone surrogate is refused, not a server error (the
+    database could not keep it)."""
+    import json
+
+    from wagtail_robokassa.protocol import second_receipt_payload
+    from wagtail_robokassa.protocol.fiscal import fiscal_signature
+    from wagtail_robokassa.protocol.phpjson import b64url
+
+    invoice = paid()
+    payload = second_receipt_payload(
+        merchant_login=LOGIN,
+        receipt_id=10**13,
+        inv_id=invoice.pk,
+        url="",
+        items=[{"name": name, "quantity": 1, "sum": "1.00", "tax": "none"}],
+        email="b@example.com",
+    )
+    config = get_config()
+    encoded = b64url(json.dumps(payload, default=str).encode("ascii"))  # \u escapes, as sent
+    body = f"{encoded}.{fiscal_signature(encoded, config.test_password1, config.algorithm)}"
+    answer = client.post(
+        "/emulator/RoboFiscal/Receipt/Attach", body, content_type="application/json"
+    )
+    assert answer.status_code == 200
+    assert answer.json()["ResultCode"] == "3"
+    assert not EmulatedReceipt.objects.exists()

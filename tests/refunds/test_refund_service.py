@@ -275,8 +275,9 @@ def test_a_timeout_after_the_refund_was_taken_is_settled_by_its_request_id(
 
     with pytest.raises(RefundRefusedHere, match="does not know this refund request"):
         follow_unknown_refund(refund, str(uuid.uuid4()))
-    with pytest.raises(RefundRefusedHere, match="not a ROBOKASSA refund request id"):
-        follow_unknown_refund(refund, "'; DROP TABLE x; --\x00")
+    for odd in ("'; DROP TABLE x; --\x00", "\x00" * 36, "\udcff", "a" * 10_000, ""):
+        with pytest.raises(RefundRefusedHere, match="not a ROBOKASSA refund request id"):
+            follow_unknown_refund(refund, odd)
     assert Refund.objects.get().state == RefundState.UNKNOWN
 
     settled = follow_unknown_refund(refund, f"  {taken.request_id}  ")
@@ -321,3 +322,20 @@ def test_an_unknown_refund_not_in_the_cabinet_releases_its_amount(refund_service
     with pytest.raises(RefundRefusedHere, match="outcome is unknown"):
         abandon_unknown_refund(refund)
     assert refreshed(invoice).refund_reserved == 0  # released once
+
+
+def test_the_emulator_refuses_a_refund_it_could_not_keep(refund_service, client):
+    import json
+
+    from tests.status_servers import PASSWORD3
+    from wagtail_robokassa.protocol import refund_token
+
+    paid()
+    items = [{"Name": "nul\x00", "Quantity": Decimal(1), "Cost": Decimal(1), "Tax": "none"}]
+    token = refund_token({"OpKey": "op-1", "InvoiceItems": items}, PASSWORD3)
+    answer = client.post(
+        "/emulator/RefundService/Refund/Create", json.dumps(token), content_type="application/json"
+    )
+    assert answer.status_code == 200
+    assert answer.json() == {"success": False, "message": "InvalidToken", "requestId": None}
+    assert not EmulatedRefund.objects.exists()

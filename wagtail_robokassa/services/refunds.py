@@ -34,11 +34,13 @@ from ..conf import MerchantConfig, setting
 from ..models import Invoice, InvoiceStatus, Refund, RefundState, SuccessNotification
 from ..protocol import HOSTS
 from ..refund_client import (
+    NOT_A_REQUEST_ID,
     RefundError,
     RefundNotSent,
     RefundRefused,
     RefundUncertain,
     create_refund,
+    is_request_id,
     refund_state,
 )
 from ..signals import refund_failed, refund_finished, refund_requested
@@ -316,6 +318,8 @@ def follow_unknown_refund(
     if refund.state != RefundState.UNKNOWN:
         raise RefundRefusedHere(_("Only a refund whose outcome is unknown can be settled so."))
     request_id = request_id.strip()
+    if not is_request_id(request_id):  # before any query: odd bytes never reach the database
+        raise RefundRefusedHere(str(NOT_A_REQUEST_ID))
     if Refund.objects.filter(request_id=request_id).exclude(pk=refund.pk).exists():
         raise RefundRefusedHere(_("This request id belongs to another refund."))
     try:

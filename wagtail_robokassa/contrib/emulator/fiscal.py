@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from ...conf import MerchantConfig
 from ...protocol import verify_fiscal_body
 from .models import EmulatedOperation, EmulatedReceipt, EmulatorSwitches, ReceiptOutcome
+from .validation import storable_json
 from .views import _guard
 
 #: ROBOKASSA registers at most this many receipts per operation (its docs).
@@ -62,7 +63,12 @@ def attach(request: HttpRequest) -> HttpResponse:
     ).first()
     if operation is None or operation.state != EmulatedOperation.PAID:
         return _answer(2, "Operation not found")
-    if not receipt_id.isdigit() or receipt_id == origin or not payload.get("items"):
+    if (
+        not receipt_id.isdigit()
+        or receipt_id == origin
+        or not payload.get("items")
+        or not storable_json(payload)
+    ):
         return _answer(3, "Invalid receipt")
     try:
         with transaction.atomic():

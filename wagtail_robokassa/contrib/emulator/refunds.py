@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ...protocol import verify_refund_token
 from .models import EmulatedOperation, EmulatedRefund, EmulatorSwitches, RefundOutcome
+from .validation import storable_json
 from .views import _guard
 
 #: How long a refund whose answer is "lost" keeps the client waiting before a 504.
@@ -39,7 +40,7 @@ def create(request: HttpRequest) -> HttpResponse:
         payload = verify_refund_token(token, config.password3) if config.password3 else None
     except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
         payload = None
-    if payload is None:
+    if payload is None or not storable_json(payload):
         return _refused("InvalidToken")
     operation = EmulatedOperation.objects.filter(
         op_key=str(payload.get("OpKey", "")), state=EmulatedOperation.PAID

@@ -60,6 +60,19 @@ class InvalidRequest(Exception):
         self.errors = errors
 
 
+def storable_json(value: Any) -> bool:
+    """Whether ``value`` can be kept in a JSON column on every database (PostgreSQL refuses
+    the NUL character, and text that is not UTF-8)."""
+    import json
+
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        text.encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return False
+    return "\\u0000" not in text
+
+
 def is_inv_id(text: str) -> bool:
     """ASCII digits within ROBOKASSA's range (``str.isdigit`` also takes superscripts and other
     scripts' digits)."""
