@@ -42,3 +42,13 @@ def test_every_action_needs_a_csrf_token(settings, path):
     assert response.status_code == 403
     assert Refund.objects.get().state == "unknown"
     assert SecondReceipt.objects.get().state == "unknown"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["refund-state", "refund-settle", "final-receipt-state", "final-receipt-again"]
+)
+@pytest.mark.parametrize("pk", ["999999", "99999999999999999999", "9223372036854775808"])
+def test_a_record_that_cannot_exist_is_404(superuser_client, path, pk):
+    response = superuser_client.post(f"/admin/robokassa_payments/{path}/{pk}/")
+    assert response.status_code == 404

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -34,7 +34,7 @@ from ..services.refunds import (
     why_not_refundable,
 )
 from . import display
-from .payment_actions import PaymentActionMixin
+from .payment_actions import PaymentActionMixin, record_or_404
 from .permissions import policy_for
 
 REFUND_ACTION = "refund"
@@ -197,7 +197,7 @@ def check_refund(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask ROBOKASSA now where a processing refund is (the task asks on its own, later)."""
     if not can_refund(request.user):
         raise PermissionDenied
-    refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
+    refund = record_or_404(Refund.objects.select_related("invoice"), pk)
     refund = follow_refund(refund)
     amount = display.amount(refund.amount, currency_of(refund.invoice))
     if refund.state == RefundState.PROCESSING:
@@ -218,7 +218,7 @@ def settle_refund(request: HttpRequest, pk: int) -> HttpResponse:
     the request found there by its id, or record that it was not made."""
     if not can_refund(request.user):
         raise PermissionDenied
-    refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
+    refund = record_or_404(Refund.objects.select_related("invoice"), pk)
     try:
         if "not_made" in request.POST:
             refund = abandon_unknown_refund(refund)
