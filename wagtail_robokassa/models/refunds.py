@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from ..protocol.amounts import plain_amount
+from .followed import FollowedRequest
 from .records import INVOICE_AMOUNT, Invoice
 
 
@@ -35,7 +35,7 @@ OPEN_STATES = (
 RELEASED_STATES = (RefundState.CANCELLED, RefundState.FAILED)
 
 
-class Refund(models.Model):
+class Refund(FollowedRequest):
     """One refund request of a payment (full or partial).
 
     ``key`` is the click that asked for it: stored before anything is sent, unique, so that a
@@ -60,20 +60,7 @@ class Refund(models.Model):
     )
     key = models.UUIDField(_("request key"), default=uuid.uuid4, unique=True, editable=False)
     request_id = models.CharField(_("ROBOKASSA request id"), max_length=64, blank=True)
-    message = models.CharField(_("message"), max_length=255, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
-    polls = models.PositiveIntegerField(_("state checks"), default=0)
-    next_poll_at = models.DateTimeField(_("next state check"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("refund")

@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .followed import FollowedRequest
 from .records import INVOICE_AMOUNT, Invoice
 
 #: RoboFiscal receipt ids are positive 64-bit integers; random ones never meet an InvId.
@@ -30,7 +30,7 @@ class SecondReceiptState(models.TextChoices):
     UNKNOWN = "unknown", _("Outcome unknown")  # may have been taken: never sent again
 
 
-class SecondReceipt(models.Model):
+class SecondReceipt(FollowedRequest):
     """The final receipt (``RoboFiscal/Receipt/Attach``) of a payment whose receipt was a
     prepayment. ``receipt_id`` is chosen before anything is sent and kept: a request sent again
     after a failure is the same receipt."""
@@ -52,23 +52,10 @@ class SecondReceipt(models.Model):
     )
     total = models.DecimalField(_("total"), **INVOICE_AMOUNT)
     payload = models.JSONField(_("receipt sent"), null=True, blank=True, encoder=DjangoJSONEncoder)
-    message = models.CharField(_("message"), max_length=255, blank=True)
     fn_number = models.CharField(_("fiscal drive number"), max_length=64, blank=True)
     document_number = models.CharField(_("fiscal document number"), max_length=64, blank=True)
     document_attribute = models.CharField(_("fiscal attribute"), max_length=64, blank=True)
     fiscal_date = models.CharField(_("fiscal date"), max_length=64, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    polls = models.PositiveIntegerField(_("state checks"), default=0)
-    next_poll_at = models.DateTimeField(_("next state check"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("final receipt")
