@@ -40,18 +40,22 @@ class Seen(list):
 
 
 class Misbehaving(http.server.BaseHTTPRequestHandler):
-    script: list  # what to answer, one entry per request: (status, body) or ("sleep", seconds)
+    #: What to answer, one entry per request: (status, body), (status, body, headers) or
+    #: ("sleep", seconds).
+    script: list
     seen: list
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
         self.seen.raw.append(body)
         self.seen.append(dict(urllib.parse.parse_qsl(body)))
-        status, body = self.script[min(len(self.seen), len(self.script)) - 1]
+        status, body, *headers = self.script[min(len(self.seen), len(self.script)) - 1]
         if status == "sleep":
             time.sleep(body)
             status, body = 200, PAID_XML
         self.send_response(status)
+        for name, value in (headers[0] if headers else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

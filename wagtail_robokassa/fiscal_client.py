@@ -21,7 +21,7 @@ import requests
 from django.utils.translation import gettext_lazy as _
 
 from .conf import MerchantConfig, setting
-from .http import MAX_ANSWER_BYTES, json_object, never_sent, retrying_session
+from .http import MAX_ANSWER_BYTES, bounded_answer, json_object, never_sent, retrying_session
 from .protocol import fiscal_body, receipt_status_payload
 
 FISCAL_SERVICE = "https://ws.roboxchange.com/RoboFiscal"
@@ -70,14 +70,15 @@ def service_url() -> str:
 
 
 def _post(path: str, body: str, content_type: str, session: requests.Session) -> tuple[int, bytes]:
-    with session.post(
+    return bounded_answer(
+        session,
+        "POST",
         f"{service_url()}/{path}",
+        MAX_ANSWER_BYTES,
         data=body.encode("ascii"),
         headers={"Content-Type": content_type, "Accept": "application/json"},
         timeout=TIMEOUT,
-        stream=True,
-    ) as response:
-        return response.status_code, response.raw.read(MAX_ANSWER_BYTES + 1)
+    )
 
 
 def attach_receipt(

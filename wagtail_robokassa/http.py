@@ -44,6 +44,15 @@ def retrying_session(
 MAX_ANSWER_BYTES = 100_000
 
 
+def bounded_answer(
+    session: requests.Session, method: str, url: str, limit: int, **kwargs: Any
+) -> tuple[int, bytes]:
+    """The status and at most ``limit + 1`` bytes of the answer, decompressed (a gzip answer
+    is read as its text), so that a longer one can be told apart without reading it all."""
+    with session.request(method, url, stream=True, **kwargs) as response:
+        return response.status_code, response.raw.read(limit + 1, decode_content=True)
+
+
 def json_object(body: bytes) -> dict[str, Any] | None:
     """A JSON object answer (numbers as ``Decimal``), or None when it is not one."""
     if len(body) > MAX_ANSWER_BYTES:

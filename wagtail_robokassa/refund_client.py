@@ -29,7 +29,7 @@ import requests
 from django.utils.translation import gettext_lazy as _
 
 from .conf import MerchantConfig, setting
-from .http import MAX_ANSWER_BYTES, json_object, never_sent, retrying_session
+from .http import MAX_ANSWER_BYTES, bounded_answer, json_object, never_sent, retrying_session
 from .protocol import refund_token
 
 REFUND_SERVICE = "https://services.robokassa.ru/RefundService"
@@ -127,14 +127,15 @@ def create_refund(
         raise RefundNotConfigured(_("Password #3 is not configured: refunds cannot be sent."))
     token = refund_token(refund_payload(op_key, amount, items), config.password3)
     try:
-        with (session or _session(safe=False)).post(
+        status, body = bounded_answer(
+            session or _session(safe=False),
+            "POST",
             f"{service_url()}/Refund/Create",
+            MAX_ANSWER_BYTES,
             data=json.dumps(token),  # the token as a JSON string, as the vendor's module sends it
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             timeout=TIMEOUT,
-            stream=True,
-        ) as response:
-            status, body = response.status_code, response.raw.read(MAX_ANSWER_BYTES + 1)
+        )
     except requests.ConnectionError as error:
         if never_sent(error):
             raise RefundNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
@@ -162,13 +163,14 @@ def refund_state(request_id: str, *, session: requests.Session | None = None) ->
     if not is_request_id(request_id):
         raise RefundRefused("BadRequestId", NOT_A_REQUEST_ID)
     try:
-        with (session or _session(safe=True)).get(
+        status, body = bounded_answer(
+            session or _session(safe=True),
+            "GET",
             f"{service_url()}/Refund/GetState?id={quote(request_id, safe='')}",
+            MAX_ANSWER_BYTES,
             headers={"Accept": "application/json"},
             timeout=TIMEOUT,
-            stream=True,
-        ) as response:
-            status, body = response.status_code, response.raw.read(MAX_ANSWER_BYTES + 1)
+        )
     except requests.RequestException:
         raise RefundUncertain(_("ROBOKASSA could not be reached: the state is unknown.")) from None
     answer = json_object(body)

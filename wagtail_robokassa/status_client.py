@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from urllib3 import exceptions as urllib3_exceptions
 
 from .conf import MerchantConfig, setting
-from .http import retrying_session
+from .http import bounded_answer, retrying_session
 from .protocol import (
     MAX_INV_ID,
     OperationState,
@@ -185,9 +185,9 @@ def _check_pair(config: MerchantConfig, is_test: bool, session: requests.Session
 
 def _post(session: requests.Session, url: str, fields: list[tuple[str, str]]) -> bytes:
     try:
-        with session.post(url, data=fields, timeout=TIMEOUT, stream=True) as response:
-            body = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-            status = response.status_code
+        status, body = bounded_answer(
+            session, "POST", url, MAX_RESPONSE_BYTES, data=fields, timeout=TIMEOUT
+        )
     except requests.RequestException as error:
         if _timed_out(error):
             raise Unreachable(_("ROBOKASSA did not answer in time.")) from None

@@ -294,3 +294,17 @@ def test_the_emulator_refuses_a_receipt_it_could_not_keep(fiscal_service, client
     assert answer.status_code == 200
     assert answer.json()["ResultCode"] == "3"
     assert not EmulatedReceipt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_compressed_answer_is_read(misbehaving):
+    """ROBOKASSA's services may gzip their answers (the client asks for it): the answer is
+    read as its text, not taken for an unreadable one (which would leave the receipt unknown)."""
+    import gzip
+
+    gzipped = gzip.compress(b'{"ResultCode":"0","ResultDescription":"ok"}')
+    misbehaving((200, gzipped, {"Content-Encoding": "gzip"}))
+    invoice = make_invoice(
+        "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
+    )
+    assert send_final_receipt(request_final_receipt(invoice)).state == SecondReceiptState.SENT

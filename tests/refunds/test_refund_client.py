@@ -139,3 +139,11 @@ def test_state_of_an_unknown_request(misbehaving, config):
         refund_client.refund_state(REQUEST_ID)
     with pytest.raises(refund_client.RefundRefused, match="not a ROBOKASSA refund request id"):
         refund_client.refund_state("../../etc/passwd")
+
+
+def test_a_compressed_answer_is_read(misbehaving, config):
+    import gzip
+
+    answer = b'{"success":true,"message":null,"requestId":"0f2c8e8e-3b1a-4a8e-9c55-1f0e6b2d9a10"}'
+    misbehaving((200, gzip.compress(answer), {"Content-Encoding": "gzip"}))
+    assert create(config) == "0f2c8e8e-3b1a-4a8e-9c55-1f0e6b2d9a10"

@@ -1,6 +1,7 @@
 """Refunds end to end against the emulator's Refund API over HTTP: reserved before anything is
 sent, sent once per click, followed until they settle, and never more than was paid."""
 
+import time
 import uuid
 from decimal import Decimal
 
@@ -266,7 +267,9 @@ def test_a_timeout_after_the_refund_was_taken_is_settled_by_its_request_id(
     monkeypatch.setattr(refund_client, "TIMEOUT", (5.0, 0.3))  # the emulator answers after 1 s
     switch(RefundOutcome.ANSWER_LOST)
     invoice = paid()
+    started = time.monotonic()
     refund = send_refund(request_refund(invoice, Decimal("100.00"))).refund
+    assert time.monotonic() - started < 0.9  # the client stopped waiting: a timeout, not the 504
     assert refund.state == RefundState.UNKNOWN
     taken = EmulatedRefund.objects.get()  # it did arrive
     switch(RefundOutcome.FINISHED)

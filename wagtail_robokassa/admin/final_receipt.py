@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
@@ -26,7 +26,7 @@ from ..services.final_receipts import (
     send_unknown_again,
     why_no_final_receipt,
 )
-from .payment_actions import PaymentActionMixin, record_or_404
+from .payment_actions import PaymentActionMixin
 from .permissions import policy_for
 
 FINAL_RECEIPT_ACTION = "send_final_receipt"
@@ -100,7 +100,7 @@ def check_final_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask ROBOKASSA now whether a sent final receipt is registered."""
     if not can_send_final_receipt(request.user):
         raise PermissionDenied
-    receipt = record_or_404(SecondReceipt.objects.select_related("invoice"), pk)
+    receipt = get_object_or_404(SecondReceipt.objects.select_related("invoice"), pk=pk)
     receipt = follow_final_receipt(receipt)
     if receipt.state == SecondReceiptState.REGISTERED:
         messages.success(
@@ -123,7 +123,7 @@ def send_final_receipt_again(request: HttpRequest, pk: int) -> HttpResponse:
     send it again, with the same receipt id."""
     if not can_send_final_receipt(request.user):
         raise PermissionDenied
-    receipt = record_or_404(SecondReceipt.objects.select_related("invoice"), pk)
+    receipt = get_object_or_404(SecondReceipt.objects.select_related("invoice"), pk=pk)
     try:
         receipt = send_final_receipt(send_unknown_again(receipt))
     except FinalReceiptRefusedHere as refusal:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -17,17 +16,6 @@ from ..conf import MerchantConfig
 from ..models import Invoice
 from ..protocol import MAX_INV_ID
 from ..services.reconciliation import invoice_config
-
-#: The largest primary key of a refund or a final receipt (a 64-bit column).
-BIGINT_MAX = 2**63 - 1
-
-
-def record_or_404(queryset: QuerySet[Any], pk: int) -> Any:
-    """The record ``pk`` of ``queryset``; 404 for a number no column could hold (a database
-    would refuse the query itself)."""
-    if not 1 <= pk <= BIGINT_MAX:
-        raise Http404
-    return get_object_or_404(queryset, pk=pk)
 
 
 class PaymentActionMixin(WagtailAdminTemplateMixin):

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -34,7 +34,7 @@ from ..services.refunds import (
     why_not_refundable,
 )
 from . import display
-from .payment_actions import PaymentActionMixin, record_or_404
+from .payment_actions import PaymentActionMixin
 from .permissions import policy_for
 
 REFUND_ACTION = "refund"
@@ -158,15 +158,22 @@ class RefundView(PaymentActionMixin, FormView):
         except RefundRefusedHere as refusal:
             form.add_error(None, str(refusal))
             return self.form_invalid(form)
-        refund = send_refund(refund).refund
-        levels: dict[str, int] = {
-            RefundState.PROCESSING: messages.SUCCESS,
-            RefundState.FINISHED: messages.SUCCESS,
-            RefundState.UNKNOWN: messages.WARNING,
-        }
-        level = levels.get(refund.state, messages.ERROR)
-        messages.add_message(self.request, level, refund_sentence(refund))
+        tell(self.request, send_refund(refund).refund)
         return redirect("robokassa_payments:inspect", self.invoice.pk)
+
+
+#: How each state of a refund is told to the person who acted on it.
+LEVELS: dict[str, int] = {
+    RefundState.PROCESSING: messages.SUCCESS,
+    RefundState.FINISHED: messages.SUCCESS,
+    RefundState.UNKNOWN: messages.WARNING,
+    RefundState.CANCELLED: messages.WARNING,
+}
+
+
+def tell(request: HttpRequest, refund: Refund) -> None:
+    """A message saying where ``refund`` is now."""
+    messages.add_message(request, LEVELS.get(refund.state, messages.ERROR), refund_sentence(refund))
 
 
 def currency_of(invoice: Invoice) -> str:
@@ -197,18 +204,16 @@ def check_refund(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask ROBOKASSA now where a processing refund is (the task asks on its own, later)."""
     if not can_refund(request.user):
         raise PermissionDenied
-    refund = record_or_404(Refund.objects.select_related("invoice"), pk)
+    refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
     refund = follow_refund(refund)
-    amount = display.amount(refund.amount, currency_of(refund.invoice))
     if refund.state == RefundState.PROCESSING:
+        amount = display.amount(refund.amount, currency_of(refund.invoice))
         messages.info(
             request,
             _("ROBOKASSA is still processing the refund of %(amount)s.") % {"amount": amount},
         )
-    elif refund.state == RefundState.FINISHED:
-        messages.success(request, _("The refund of %(amount)s is finished.") % {"amount": amount})
     else:
-        messages.warning(request, refund_sentence(refund))
+        tell(request, refund)
     return redirect("robokassa_payments:inspect", refund.invoice_id)
 
 
@@ -218,14 +223,14 @@ def settle_refund(request: HttpRequest, pk: int) -> HttpResponse:
     the request found there by its id, or record that it was not made."""
     if not can_refund(request.user):
         raise PermissionDenied
-    refund = record_or_404(Refund.objects.select_related("invoice"), pk)
+    refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
     try:
         if "not_made" in request.POST:
             refund = abandon_unknown_refund(refund)
-            messages.success(request, refund_sentence(refund))
         else:
             refund = follow_unknown_refund(refund, request.POST.get("request_id", "")[:100])
-            messages.success(request, refund_sentence(refund))
     except RefundRefusedHere as refusal:
         messages.error(request, str(refusal))
+    else:
+        tell(request, refund)
     return redirect("robokassa_payments:inspect", refund.invoice_id)

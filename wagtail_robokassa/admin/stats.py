@@ -2,8 +2,8 @@
 
 Takings are what verified Result URL notifications confirm (the money ROBOKASSA received),
 whether or not a notification belongs to one of our payments (invoices); live ones, or test ones
-where asked (a shop in test mode sees its test takings, labelled). Every function is one query,
-whatever the number of rows.
+where asked (a shop in test mode sees its test takings, labelled). Every function is one query
+(``daily_takings`` two: notifications and refunds), whatever the number of rows.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from ..models import (
     InvoiceStatus,
     PaymentVisit,
     RejectedRequest,
+    SecondReceiptState,
     SuccessNotification,
     VisitKind,
 )
@@ -322,17 +323,18 @@ class RecordInspectView(Forbidden, InspectView):
                 )
             if can_refund(user) and self.object.is_paid:
                 context["refund_url"] = reverse("robokassa_payments:refund", args=[self.object.pk])
-            context["invoice"] = self.object
-            context["refunds"] = self.object.refunds.select_related("requested_by")
-            context["final_receipt"] = final_receipt_of(self.object)
-            context["may_check_refunds"] = can_refund(user)
-            context["may_send_final_receipt"] = can_send_final_receipt(user)
-            if (
-                can_send_final_receipt(user)
-                and self.object.is_paid
-                and prepaid_lines(self.object)
-                and getattr(context["final_receipt"], "state", "failed") == "failed"
-            ):
+            final_receipt = final_receipt_of(self.object)
+            may_send = can_send_final_receipt(user)
+            context.update(
+                invoice=self.object,
+                refunds=self.object.refunds.select_related("requested_by"),
+                final_receipt=final_receipt,
+                may_check_refunds=can_refund(user),
+                may_send_final_receipt=may_send,
+            )
+            # The button where a final receipt is due; its page says why when it cannot be sent.
+            unsent = final_receipt is None or final_receipt.state == SecondReceiptState.FAILED
+            if may_send and unsent and self.object.is_paid and prepaid_lines(self.object):
                 context["final_receipt_url"] = reverse(
                     "robokassa_payments:final_receipt", args=[self.object.pk]
                 )

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext
 
 from ..protocol import bare_shp_name, is_shp_name
 from ..protocol.amounts import plain_amount
@@ -149,8 +149,8 @@ class Invoice(models.Model):
         if self.refunded <= 0:
             return ""
         if self.refunded >= self.amount:
-            return str(pgettext_lazy("payment", "Refunded"))
-        return str(pgettext_lazy("payment", "Partially refunded"))
+            return pgettext("payment", "Refunded")
+        return pgettext("payment", "Partially refunded")
 
 
 class NotificationSource(models.TextChoices):
