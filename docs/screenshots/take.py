@@ -58,6 +58,30 @@ def refund_part(page: Page, base: str, inv_id: str) -> None:
     page.wait_for_load_state()
 
 
+def refund_with_answer_lost(page: Page, base: str, inv_id: str) -> None:
+    """A 100.00 refund that the emulator takes but whose answer is lost: its outcome is
+    unknown, and the payment's page offers to settle it from the cabinet."""
+    switch_refunds(page, base, "answer_lost")
+    try:
+        page.goto(f"{base}/admin/robokassa_payments/refund/{inv_id}/")
+        page.fill("input[name=amount]", "100.00")
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        page.get_by_role("button", name=re.compile("Confirm|Подтвердить")).click()
+        page.wait_for_load_state()
+        page.wait_for_timeout(800)
+    finally:
+        switch_refunds(page, base, "finished")
+
+
+def switch_refunds(page: Page, base: str, outcome: str) -> None:
+    """How the emulator's refunds end, set on its switches page."""
+    page.goto(base + "/emulator/status-interface/")
+    page.check(f"input[name=refund_outcome][value={outcome}]")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
 def pay_prepaid(page: Page, base: str) -> str:
     """A pre-order (its receipt says "full prepayment"); returns its InvId."""
     page.goto(base + "/")
@@ -156,6 +180,10 @@ def main(base: str) -> None:
                 shot("refund-history")
                 page.goto(base + "/admin/robokassa_overview/")
                 shot("overview-refunded")
+                refund_with_answer_lost(page, base, lost)
+                shot("emulator-switches")  # where it was switched back, listing what it took
+                page.goto(f"{base}/admin/robokassa_payments/inspect/{lost}/")
+                shot("refund-unknown")
                 prepaid = pay_prepaid(page, base)
                 page.goto(f"{base}/admin/robokassa_payments/final-receipt/{prepaid}/")
                 shot("final-receipt")
