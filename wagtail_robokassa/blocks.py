@@ -16,6 +16,7 @@ from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError, StructValue
 
 from .models.settings import PAYMENT_METHODS, PAYMENT_OBJECTS, TAXES
+from .page_blocks import block_id_for
 from .protocol import DESCRIPTION_MAX_LENGTH
 from .services.config import config_for_request
 from .tokens import make_token
@@ -63,6 +64,9 @@ class ReceiptLineBlock(blocks.StructBlock):
 
 
 class PaymentButtonBlock(blocks.StructBlock):
+    #: What ``page_blocks`` looks for in a page's StreamFields (it does not import this module).
+    is_payment_block = True
+
     description = blocks.CharBlock(
         label=_("Description"),
         max_length=DESCRIPTION_MAX_LENGTH,
@@ -142,8 +146,6 @@ class PaymentButtonBlock(blocks.StructBlock):
         return value
 
     def get_context(self, value: StructValue, parent_context: dict | None = None) -> dict:
-        from .page_blocks import block_id_for  # it walks pages for blocks of this class
-
         context = super().get_context(value, parent_context=parent_context)
         parent_context = parent_context or {}
         request = parent_context.get("request")

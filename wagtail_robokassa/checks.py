@@ -91,7 +91,7 @@ def check_first_inv_id(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
 @register(TAG)
 def check_trusted_proxies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E009: ``ROBOKASSA_TRUSTED_PROXIES`` parses as addresses and networks."""
-    from .client import trusted_networks
+    from .requester import trusted_networks
 
     return _refused_setting(trusted_networks, E009, E009_HINT, "robokassa.E009")
 

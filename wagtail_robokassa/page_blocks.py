@@ -1,4 +1,5 @@
-"""Finding payment blocks in a page's StreamFields, nested ones included."""
+"""Finding payment blocks in a page's StreamFields, nested ones included: a payment block is one
+whose class says ``is_payment_block`` (``blocks.PaymentButtonBlock`` and its subclasses)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ from typing import Any
 from wagtail import blocks
 from wagtail.blocks.list_block import ListValue
 from wagtail.blocks.struct_block import StructValue
-
-from .blocks import PaymentButtonBlock
 
 
 def payment_blocks(page: Any) -> Iterator[tuple[str, StructValue]]:
@@ -31,7 +30,7 @@ def _walk(value: Any) -> Iterator[tuple[str, StructValue]]:
     else:
         return
     for block, block_id, child in children:
-        if isinstance(block, PaymentButtonBlock):
+        if getattr(block, "is_payment_block", False):
             yield block_id, child
         else:
             yield from _walk(child)

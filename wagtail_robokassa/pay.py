@@ -19,9 +19,9 @@ from wagtail.blocks.struct_block import StructValue
 from wagtail.models import Page
 
 from . import ratelimit
-from .client import client_ip
 from .conf import setting
 from .page_blocks import find_payment_block
+from .requester import client_ip
 from .services import start_payment
 from .services.config import get_config
 from .services.numbering import NumberingExhausted

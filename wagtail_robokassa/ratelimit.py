@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from .client import client_group
+from .requester import client_group
 
 
 def allow(bucket: str, address: str | None, limit: int | None, seconds: int) -> bool:

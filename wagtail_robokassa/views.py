@@ -16,11 +16,11 @@ from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from .client import client_ip
 from .conf import MerchantConfig, server_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
 from .page_blocks import thank_you_text
+from .requester import client_ip
 from .services import process_result, record_rejection, record_visit
 from .services.config import CallbackConfigs
 

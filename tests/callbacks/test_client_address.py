@@ -6,8 +6,8 @@ from django.test import Client, RequestFactory
 
 from tests.config.test_checks import ids
 from tests.helpers import result_params
-from wagtail_robokassa.client import client_group, client_ip
 from wagtail_robokassa.models import RejectedRequest
+from wagtail_robokassa.requester import client_group, client_ip
 
 factory = RequestFactory()
 

@@ -9,13 +9,13 @@ from django.utils import timezone
 
 from tests.helpers import LOGIN, make_invoice
 from tests.status_servers import closed_port
-from wagtail_robokassa import fiscal_client
 from wagtail_robokassa.contrib.emulator.models import (
     EmulatedOperation,
     EmulatedReceipt,
     EmulatorSwitches,
     ReceiptOutcome,
 )
+from wagtail_robokassa.gateway import fiscal as fiscal_client
 from wagtail_robokassa.models import InvoiceStatus, SecondReceipt, SecondReceiptState
 from wagtail_robokassa.protocol import verify_fiscal_body
 from wagtail_robokassa.services.config import get_config

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from tests.status_servers import closed_port
-from wagtail_robokassa import refund_client
+from wagtail_robokassa.gateway import refunds as refund_client
 from wagtail_robokassa.protocol import refund_token, verify_refund_token
 from wagtail_robokassa.services.config import get_config
 

@@ -261,7 +261,7 @@ def test_a_timeout_after_the_refund_was_taken_is_settled_by_its_request_id(
     """ROBOKASSA took the refund but the shop stopped waiting for its answer: the refund is
     unknown, never sent again; staff find the request in the cabinet, and the poll settles it
     by that id."""
-    from wagtail_robokassa import refund_client
+    from wagtail_robokassa.gateway import refunds as refund_client
     from wagtail_robokassa.services.refunds import follow_unknown_refund
 
     monkeypatch.setattr(refund_client, "TIMEOUT", (5.0, 0.3))  # the emulator answers after 1 s

@@ -53,7 +53,7 @@ def test_checks_and_notifications_at_once_record_one_payment(
 ):
     """ROBOKASSA's answers are fetched over HTTP first, so that the checks' writes and the
     notifications' writes really meet (otherwise the notifications always win)."""
-    from wagtail_robokassa import status_client
+    from wagtail_robokassa.gateway import status as status_client
     from wagtail_robokassa.services import reconciliation
 
     answers = {}

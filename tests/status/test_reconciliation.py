@@ -248,7 +248,7 @@ def test_a_fault_changes_nothing_but_the_last_check(
 
 @pytest.mark.django_db
 def test_a_timeout_changes_nothing(misbehaving, monkeypatch):
-    from wagtail_robokassa import status_client
+    from wagtail_robokassa.gateway import status as status_client
 
     monkeypatch.setattr(status_client, "TIMEOUT", (2.0, 0.3))
     misbehaving(("sleep", 1.5))

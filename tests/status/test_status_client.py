@@ -10,8 +10,8 @@ import pytest
 
 from tests.helpers import LOGIN
 from tests.status_servers import PAID_XML
-from wagtail_robokassa import status_client
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
+from wagtail_robokassa.gateway import status as status_client
 from wagtail_robokassa.protocol import OperationState, OpStateResult
 from wagtail_robokassa.services.config import get_config
 

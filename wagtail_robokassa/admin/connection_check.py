@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 from wagtail.models import Site
 
 from ..conf import MerchantConfig, server_values
+from ..gateway.status import PairCheck, check_connection
 from ..models import RobokassaSettings
 from ..protocol import HASH_ALGORITHMS, HOSTS
 from ..services.storable import storable
-from ..status_client import PairCheck, check_connection
 
 #: Form fields the check takes from what was typed, and the longest value taken.
 TYPED_FIELDS = ("login", "host", "algorithm", "password2", "test_password2")

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import MerchantConfig, setting
-from ..fiscal_client import (
+from ..gateway.fiscal import (
     ReceiptNotSent,
     ReceiptRefused,
     ReceiptUncertain,

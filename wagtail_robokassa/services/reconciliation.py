@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import MerchantConfig
+from ..gateway.status import OperationNotFound, StatusCheckError, check_status
 from ..models import CheckOutcome, Invoice, InvoiceStatus, NotificationSource
 from ..protocol import Callback, OperationState, OpState, is_shp_name
 from ..protocol.amounts import plain_amount
-from ..status_client import OperationNotFound, StatusCheckError, check_status
 from .config import config_for_invoice, get_config
 from .results import notification_values, record_confirmed_payment
 from .storable import storable

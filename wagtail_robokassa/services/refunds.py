@@ -31,9 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import MerchantConfig, setting
-from ..models import Invoice, InvoiceStatus, Refund, RefundState, SuccessNotification
-from ..protocol import HOSTS
-from ..refund_client import (
+from ..gateway.refunds import (
     NOT_A_REQUEST_ID,
     RefundError,
     RefundNotSent,
@@ -43,8 +41,10 @@ from ..refund_client import (
     is_request_id,
     refund_state,
 )
+from ..gateway.status import StatusCheckError, check_status
+from ..models import Invoice, InvoiceStatus, Refund, RefundState, SuccessNotification
+from ..protocol import HOSTS
 from ..signals import refund_failed, refund_finished, refund_requested
-from ..status_client import StatusCheckError, check_status
 from .reconciliation import invoice_config
 from .storable import storable
 from .transitions import announce, check_later, move

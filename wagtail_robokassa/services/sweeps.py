@@ -22,8 +22,8 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from ..conf import setting
+from ..gateway.status import new_session
 from ..models import CheckOutcome, Invoice, InvoiceStatus
-from ..status_client import new_session
 from .reconciliation import CheckResult, reconcile_invoice
 
 #: Defaults of ``ROBOKASSA_RECONCILE_AFTER`` and ``ROBOKASSA_RECONCILE_WITHIN``.
