@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.hostile import hostile  # noqa: F401 - shared
 from tests.status_servers import (  # noqa: F401 - shared
     emulator,
     fiscal_service,

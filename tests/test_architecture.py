@@ -149,6 +149,20 @@ def test_a_moved_module_has_only_the_names_of_the_new_one():
         status_client.no_such_name  # noqa: B018
 
 
+def test_remote_calls_go_through_the_one_transport():
+    """Only ``gateway.transport`` speaks HTTP; nothing else imports ``requests``, ``urllib3`` or
+    ``http.client`` (the emulator's own calls to the shop's Result URL use ``urllib``)."""
+    speakers = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if any(
+            name.split(".")[0] in ("requests", "urllib3") or name.startswith("http.client")
+            for name in imported_modules(path)
+        )
+    }
+    assert speakers == {"gateway/transport.py"}
+
+
 def test_blocks_and_page_blocks_do_not_import_each_other():
     imported = imported_modules(PACKAGE / "page_blocks.py")
     assert not [name for name in imported if name.startswith("wagtail_robokassa.blocks")]

@@ -39,6 +39,12 @@ E013_HINT = (
     "second longer than the first."
 )
 
+E014 = "ROBOKASSA's call deadlines are not usable: {error}"
+E014_HINT = (
+    "ROBOKASSA_INTERACTIVE_DEADLINE (default 10) and ROBOKASSA_BACKGROUND_DEADLINE (default 60) "
+    "are seconds for a whole call to ROBOKASSA, retries included."
+)
+
 
 def _server_configured() -> bool:
     """Whether the merchant is configured in Django settings rather than in the Wagtail admin
@@ -158,3 +164,11 @@ def check_reconcile_window(app_configs: Any = None, **kwargs: Any) -> list[Check
     from .services.sweeps import reconcile_window
 
     return _refused_setting(reconcile_window, E013, E013_HINT, "robokassa.E013")
+
+
+@register(TAG)
+def check_call_deadlines(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E014: the deadlines of calls to ROBOKASSA are positive seconds within their ceilings."""
+    from .gateway.transport import deadlines
+
+    return _refused_setting(deadlines, E014, E014_HINT, "robokassa.E014")

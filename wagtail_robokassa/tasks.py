@@ -41,6 +41,7 @@ def follow_refunds(limit: int = 100) -> dict[str, int]:
 def send_final_receipt(inv_id: int) -> str:
     """Send the final receipt of payment ``inv_id`` (at most once; enqueue it from the shop's
     own "handed over" signal); returns its state, or why it was not sent."""
+    from .gateway.transport import Transport
     from .models import Invoice
     from .services.final_receipts import (
         FinalReceiptRefusedHere,
@@ -54,7 +55,7 @@ def send_final_receipt(inv_id: int) -> str:
     if invoice is None:
         return "no such payment"
     try:
-        return send(request_final_receipt(invoice)).state
+        return send(request_final_receipt(invoice), transport=Transport.background()).state
     except FinalReceiptRefusedHere as refusal:
         return str(refusal)
 

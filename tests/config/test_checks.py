@@ -26,6 +26,11 @@ def test_configured_project_is_clean():
         ({"ROBOKASSA_FIRST_INV_ID": "1000"}, "robokassa.E008"),
         ({"ROBOKASSA_FIRST_INV_ID": 2**31}, "robokassa.E008"),
         ({"ROBOKASSA_HASH_ALGORITHM": "sha3_256"}, "robokassa.E005"),
+        ({"ROBOKASSA_INTERACTIVE_DEADLINE": 0}, "robokassa.E014"),
+        ({"ROBOKASSA_INTERACTIVE_DEADLINE": "10"}, "robokassa.E014"),
+        ({"ROBOKASSA_INTERACTIVE_DEADLINE": float("nan")}, "robokassa.E014"),
+        ({"ROBOKASSA_BACKGROUND_DEADLINE": 3600}, "robokassa.E014"),
+        ({"ROBOKASSA_BACKGROUND_DEADLINE": True}, "robokassa.E014"),
     ],
 )
 def test_each_misconfiguration_is_reported(settings, overrides, expected):
@@ -77,3 +82,12 @@ def test_rules_run_in_the_order_of_their_ids():
     problems = [rule(everything_wrong, result_url=True) for rule in RULES]
     found = [problem.id for problem in problems if problem is not None]
     assert found == sorted(found) == ["E001", "E005", "E007"]
+
+
+def test_an_unusable_deadline_still_gives_calls_an_end(settings):
+    from wagtail_robokassa.gateway.transport import INTERACTIVE_DEADLINE, Transport
+
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = "soon"
+    assert Transport.interactive().deadline == INTERACTIVE_DEADLINE
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = 2.5
+    assert Transport.interactive().deadline == 2.5

@@ -98,8 +98,8 @@ def test_an_unreadable_outcome_is_uncertain_and_never_resent(misbehaving, config
 
 
 @pytest.mark.django_db
-def test_a_timeout_after_sending_is_uncertain(misbehaving, config, monkeypatch):
-    monkeypatch.setattr(refund_client, "TIMEOUT", (2.0, 0.3))
+def test_a_timeout_after_sending_is_uncertain(misbehaving, config, settings):
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = 0.3
     seen = misbehaving(("sleep", 1.5))
     with pytest.raises(refund_client.RefundUncertain):
         create(config)

@@ -12,6 +12,7 @@ from tests.helpers import LOGIN
 from tests.status_servers import PAID_XML
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
 from wagtail_robokassa.gateway import status as status_client
+from wagtail_robokassa.gateway.transport import RETRIES
 from wagtail_robokassa.protocol import OperationState, OpStateResult
 from wagtail_robokassa.services.config import get_config
 
@@ -81,7 +82,7 @@ def test_a_lasting_5xx_is_a_bad_answer_after_bounded_retries(misbehaving):
     seen = misbehaving((500, b"down"))
     with pytest.raises(status_client.BadAnswer, match="HTTP status 500"):
         check()
-    assert len(seen) == 1 + status_client.RETRIES
+    assert len(seen) == 1 + RETRIES
 
 
 def test_a_refused_connection_is_unreachable(settings):
@@ -94,8 +95,8 @@ def test_a_refused_connection_is_unreachable(settings):
     assert caught.value.transient
 
 
-def test_a_silent_server_times_out(misbehaving, monkeypatch):
-    monkeypatch.setattr(status_client, "TIMEOUT", (2.0, 0.3))
+def test_a_silent_server_times_out(misbehaving, settings):
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = 0.3
     seen = misbehaving(("sleep", 1.5))
     with pytest.raises(status_client.Unreachable, match="did not answer in time"):
         check()
@@ -150,3 +151,21 @@ def test_a_shop_without_credentials_asks_nothing(misbehaving, change, said):
     with pytest.raises(status_client.NotConfigured, match=said):
         status_client.check_status(config, 7, is_test=True)
     assert seen == []
+
+
+def test_the_live_pair_never_sees_a_test_operation(emulator):
+    """As at ROBOKASSA: what a status request sees depends on the pair that signed it."""
+    from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
+
+    EmulatedOperation.objects.create(
+        merchant_login=emulator.login, inv_id=4711, out_sum="10.00", state=100, op_key="k"
+    )
+    assert status_client.check_status(emulator, 4711, is_test=True).is_paid
+    with pytest.raises(status_client.OperationNotFound):
+        status_client.check_status(emulator, 4711, is_test=False)
+    EmulatedOperation.objects.create(
+        merchant_login=emulator.login, inv_id=4712, out_sum="10.00", state=100, is_test=False
+    )
+    assert status_client.check_status(emulator, 4712, is_test=False).is_paid
+    with pytest.raises(status_client.OperationNotFound):
+        status_client.check_status(emulator, 4712, is_test=True)

@@ -9,7 +9,8 @@ As with refunds, what is known after a failure decides what may happen next:
   operation, so it is never sent again before someone has looked in the cabinet.
 
 ``ROBOKASSA_FISCAL_URL`` replaces the service's address (the emulator's, in tests and the
-sandbox). Only connection failures of ``Attach`` are retried; ``Status`` changes nothing.
+sandbox). Every call goes through the one transport (``gateway.transport``: one deadline, no
+redirect followed); ``Attach`` is retried only when nothing was sent, ``Status`` changes nothing.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import MerchantConfig, setting
 from ..protocol import fiscal_body, receipt_status_payload
-from .transport import MAX_ANSWER_BYTES, bounded_answer, json_object, never_sent, retrying_session
+from .transport import Answer, NotSent, Transport, TransportError, json_object
 
 FISCAL_SERVICE = "https://ws.roboxchange.com/RoboFiscal"
-TIMEOUT = (5.0, 30.0)
-RETRIES = 2
 
 
 class ReceiptError(Exception):
@@ -69,15 +67,15 @@ def service_url() -> str:
     return (setting("ROBOKASSA_FISCAL_URL", "") or FISCAL_SERVICE).rstrip("/")
 
 
-def _post(path: str, body: str, content_type: str, session: requests.Session) -> tuple[int, bytes]:
-    return bounded_answer(
-        session,
+def _post(
+    path: str, body: str, content_type: str, transport: Transport | None, *, idempotent: bool
+) -> Answer:
+    return (transport or Transport.interactive()).send(
         "POST",
         f"{service_url()}/{path}",
-        MAX_ANSWER_BYTES,
-        data=body.encode("ascii"),
+        idempotent=idempotent,
+        body=body.encode("ascii"),
         headers={"Content-Type": content_type, "Accept": "application/json"},
-        timeout=TIMEOUT,
     )
 
 
@@ -86,24 +84,19 @@ def attach_receipt(
     payload: dict[str, Any],
     *,
     is_test: bool = False,
-    session: requests.Session | None = None,
+    transport: Transport | None = None,
 ) -> str:
     """Send the final receipt ``payload``; returns ROBOKASSA's ``ResultDescription``. Raises a
     ``ReceiptError``."""
     body = fiscal_body(payload, config.password1_for(is_test), config.algorithm)
-    session = session or retrying_session(
-        RETRIES, methods={"POST"}, after_5xx=False, after_read_error=False
-    )
     try:
-        status, answer_body = _post("Receipt/Attach", body, "application/json", session)
-    except requests.ConnectionError as error:
-        if never_sent(error):
-            raise ReceiptNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
+        reply = _post("Receipt/Attach", body, "application/json", transport, idempotent=False)
+    except NotSent:
+        raise ReceiptNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
+    except TransportError:
         raise ReceiptUncertain(_uncertain()) from None
-    except requests.RequestException:
-        raise ReceiptUncertain(_uncertain()) from None
-    answer = json_object(answer_body)
-    if answer is None or status >= 500 or "ResultCode" not in answer:
+    answer = json_object(reply.body)
+    if answer is None or reply.status >= 500 or "ResultCode" not in answer:
         raise ReceiptUncertain(_uncertain())
     code = str(answer["ResultCode"])[:20]
     description = str(answer.get("ResultDescription") or "")[:200]
@@ -121,7 +114,7 @@ def receipt_status(
     receipt_id: int | str,
     *,
     is_test: bool = False,
-    session: requests.Session | None = None,
+    transport: Transport | None = None,
 ) -> FiscalStatus:
     """Where receipt ``receipt_id`` is. Raises ``ReceiptUncertain`` when it cannot be told."""
     body = fiscal_body(
@@ -130,17 +123,14 @@ def receipt_status(
         config.algorithm,
         escape_slashes=True,
     )
-    session = session or retrying_session(
-        RETRIES, methods={"POST"}, after_5xx=True, after_read_error=True
-    )
     try:
-        status, answer_body = _post(
-            "Receipt/Status", body, "application/json; charset=utf-8", session
+        reply = _post(
+            "Receipt/Status", body, "application/json; charset=utf-8", transport, idempotent=True
         )
-    except requests.RequestException:
+    except TransportError:
         raise ReceiptUncertain(_("ROBOKASSA could not be reached: the state is unknown.")) from None
-    answer = json_object(answer_body)
-    if answer is None or status >= 500:
+    answer = json_object(reply.body)
+    if answer is None or reply.status >= 500:
         raise ReceiptUncertain(_("ROBOKASSA's answer could not be read: the state is unknown."))
 
     def text(name: str, limit: int = 64) -> str:

@@ -11,8 +11,10 @@ failure itself:
 - ``RefundUncertain``: the request may have reached ROBOKASSA (a timeout after sending, a 5xx, an
   unreadable answer): it must not be sent again before someone has checked.
 
-Only connection failures are retried (nothing was sent); ``GetState`` changes nothing and is
-retried on 5xx and read errors too. ``ROBOKASSA_REFUND_URL`` replaces the service's address (the
+Every call goes through the one transport (``gateway.transport``: one deadline, no redirect
+followed). ``Create`` is retried only when nothing was sent; ``GetState`` changes nothing and is
+retried on 5xx answers and lost answers too. A 3xx is never followed: the signed token goes
+nowhere but the configured address. ``ROBOKASSA_REFUND_URL`` replaces the service's address (the
 emulator's, in tests and the sandbox). Password #3 never appears in a message.
 """
 
@@ -25,17 +27,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-import requests
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import MerchantConfig, setting
 from ..protocol import refund_token
-from .transport import MAX_ANSWER_BYTES, bounded_answer, json_object, never_sent, retrying_session
+from .transport import Answer, NotSent, Transport, TransportError, json_object
 
 REFUND_SERVICE = "https://services.robokassa.ru/RefundService"
-#: Seconds to connect, and to wait for the answer (the vendor's own module waits 30 s).
-TIMEOUT = (5.0, 30.0)
-RETRIES = 2
 _REQUEST_ID = re.compile(
     r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z"
 )
@@ -105,21 +103,13 @@ def refund_payload(
     return payload
 
 
-def _session(*, safe: bool) -> requests.Session:
-    """``safe``: a request that changes nothing (``GetState``), so a 5xx or a read error may be
-    asked again; a ``Refund/Create`` is retried only when it could not be sent at all."""
-    if safe:
-        return retrying_session(RETRIES, methods={"GET"}, after_5xx=True, after_read_error=True)
-    return retrying_session(RETRIES, methods={"POST"}, after_5xx=False, after_read_error=False)
-
-
 def create_refund(
     config: MerchantConfig,
     op_key: str,
     amount: Decimal | None,
     items: list[dict[str, Any]] | None = None,
     *,
-    session: requests.Session | None = None,
+    transport: Transport | None = None,
 ) -> str:
     """Ask ROBOKASSA to refund operation ``op_key`` (``amount`` None: what is left of it);
     returns its request id. Raises a ``RefundError``."""
@@ -127,29 +117,25 @@ def create_refund(
         raise RefundNotConfigured(_("Password #3 is not configured: refunds cannot be sent."))
     token = refund_token(refund_payload(op_key, amount, items), config.password3)
     try:
-        status, body = bounded_answer(
-            session or _session(safe=False),
+        reply = (transport or Transport.interactive()).send(
             "POST",
             f"{service_url()}/Refund/Create",
-            MAX_ANSWER_BYTES,
-            data=json.dumps(token),  # the token as a JSON string, as the vendor's module sends it
+            idempotent=False,
+            body=json.dumps(token).encode("ascii"),  # a JSON string, as the vendor's module sends
             headers={"Content-Type": "application/json", "Accept": "application/json"},
-            timeout=TIMEOUT,
         )
-    except requests.ConnectionError as error:
-        if never_sent(error):
-            raise RefundNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
+    except NotSent:
+        raise RefundNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
+    except TransportError:
         raise RefundUncertain(_uncertain()) from None
-    except requests.RequestException:
-        raise RefundUncertain(_uncertain()) from None
-    answer = json_object(body)
-    if answer is None or status >= 500:
+    answer = json_object(reply.body)
+    if answer is None or reply.status >= 500 or answer.get("success") is True:
+        # "accepted" is only known with the id that follows it: without one, it may have been
+        request_id = answer.get("requestId") if answer is not None else None
+        if isinstance(request_id, str) and reply.status < 500 and _REQUEST_ID.match(request_id):
+            return request_id.lower()  # one form under the refunds' unique constraint
         raise RefundUncertain(_uncertain())
-    if answer.get("success") is True and isinstance(answer.get("requestId"), str):
-        request_id = answer["requestId"]
-        if _REQUEST_ID.match(request_id):
-            return request_id
-        raise RefundUncertain(_uncertain())
+    status = reply.status
     code = str(answer.get("message") or "")[:100]
     message = REFUSALS.get(code) or _("ROBOKASSA refused the refund: %(code)s") % {
         "code": code or status
@@ -157,23 +143,22 @@ def create_refund(
     raise RefundRefused(code, message)
 
 
-def refund_state(request_id: str, *, session: requests.Session | None = None) -> RefundStatus:
+def refund_state(request_id: str, *, transport: Transport | None = None) -> RefundStatus:
     """Where refund request ``request_id`` is. Raises ``RefundUncertain`` when it cannot be
     told (the network, ROBOKASSA failing), ``RefundRefused`` for an id ROBOKASSA does not know."""
     if not is_request_id(request_id):
         raise RefundRefused("BadRequestId", NOT_A_REQUEST_ID)
     try:
-        status, body = bounded_answer(
-            session or _session(safe=True),
+        reply: Answer = (transport or Transport.interactive()).send(
             "GET",
             f"{service_url()}/Refund/GetState?id={quote(request_id, safe='')}",
-            MAX_ANSWER_BYTES,
+            idempotent=True,
             headers={"Accept": "application/json"},
-            timeout=TIMEOUT,
         )
-    except requests.RequestException:
+    except TransportError:
         raise RefundUncertain(_("ROBOKASSA could not be reached: the state is unknown.")) from None
-    answer = json_object(body)
+    status = reply.status
+    answer = json_object(reply.body)
     if answer is None or status >= 500:
         raise RefundUncertain(_("ROBOKASSA's answer could not be read: the state is unknown."))
     label = answer.get("label")

@@ -6,9 +6,11 @@ HTTP, on the protocol core's ``opstate_request`` and ``parse_opstate``.
 (``Unreachable``, ``BadAnswer``; nothing is known), or ROBOKASSA's own refusal
 (``StatusRefused``, with a sentence per result code: a wrong Password #2 or algorithm, a wrong
 login, …). An InvId ROBOKASSA has no operation for is ``OperationNotFound`` (a buyer who left
-before paying). Connection errors and 5xx answers are retried a bounded number of times;
-every request has a connect and a read timeout. The answer is parsed by the protocol core, which
-refuses document types and entity declarations (no entity expansion, no external fetch).
+before paying). The call goes through the one transport (``gateway.transport``): within one
+deadline, never following a redirect, connection errors and 5xx answers retried a bounded number
+of times (a status check changes nothing at ROBOKASSA). The answer is parsed by the protocol
+core, which refuses document types and entity declarations (no entity expansion, no external
+fetch).
 
 ``ROBOKASSA_STATUS_URL`` replaces ROBOKASSA's address (the emulator's in tests and the sandbox).
 Passwords never appear in an error message.
@@ -18,11 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-import requests
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-from urllib3 import exceptions as urllib3_exceptions
 
 from ..conf import MerchantConfig, setting
 from ..protocol import (
@@ -35,12 +36,7 @@ from ..protocol import (
 )
 from ..protocol.errors import OpStateError
 from ..protocol.opstate import MAX_RESPONSE_BYTES, OPSTATE_PATH
-from .transport import bounded_answer, retrying_session
-
-#: Seconds to connect, and to wait for the answer.
-TIMEOUT = (5.0, 15.0)
-#: Attempts after the first, on a connection error or a 5xx answer.
-RETRIES = 2
+from .transport import NotSent, Transport, TransportError, UnusableAnswer
 
 
 class StatusCheckError(Exception):
@@ -98,21 +94,16 @@ def status_url(config: MerchantConfig) -> str:
     return setting("ROBOKASSA_STATUS_URL", "") or f"https://{config.host}{OPSTATE_PATH}"
 
 
-def new_session() -> requests.Session:
-    """A session that retries connection errors and 5xx answers, with a short back-off (a status
-    check changes nothing at ROBOKASSA); not a read timeout, which would only wait as long again."""
-    return retrying_session(RETRIES, methods={"POST"}, after_5xx=True, after_read_error=False)
-
-
 def check_status(
     config: MerchantConfig,
     inv_id: int,
     *,
     is_test: bool = False,
-    session: requests.Session | None = None,
+    transport: Transport | None = None,
 ) -> OpState:
     """The state of operation ``inv_id`` at ROBOKASSA (signed with the live or the test
-    Password #2, by ``is_test``). Raises a ``StatusCheckError``."""
+    Password #2, by ``is_test``). Raises a ``StatusCheckError``; ``transport``: an interactive
+    one (``ROBOKASSA_INTERACTIVE_DEADLINE``) unless given."""
     try:
         password2 = config.password2_for(is_test)
     except ImproperlyConfigured as error:
@@ -120,7 +111,7 @@ def check_status(
     if not config.login:
         raise NotConfigured(_("The merchant login is not configured."))
     fields = opstate_request(config.login, inv_id, password2, algorithm=config.algorithm)
-    answer = _post(session or new_session(), status_url(config), fields)
+    answer = _post(transport or Transport.interactive(), status_url(config), fields)
     try:
         state = parse_opstate(answer)
     except OpStateError as error:
@@ -155,19 +146,19 @@ class PairCheck:
 
 
 def check_connection(
-    config: MerchantConfig, *, session: requests.Session | None = None
+    config: MerchantConfig, *, transport: Transport | None = None
 ) -> list[PairCheck]:
     """Whether ROBOKASSA accepts the login and each pair's Password #2 with the hash algorithm:
     a status check of an InvId nobody uses answers "no such operation" only when they are right
     (``SHOP_NOT_FOUND`` for a wrong login, ``BAD_SIGNATURE`` for a wrong password or algorithm).
     Passwords never appear in the messages."""
-    session = session or new_session()
-    return [_check_pair(config, is_test, session) for is_test in (False, True)]
+    transport = transport or Transport.interactive()
+    return [_check_pair(config, is_test, transport) for is_test in (False, True)]
 
 
-def _check_pair(config: MerchantConfig, is_test: bool, session: requests.Session) -> PairCheck:
+def _check_pair(config: MerchantConfig, is_test: bool, transport: Transport) -> PairCheck:
     try:
-        check_status(config, PROBE_INV_ID, is_test=is_test, session=session)
+        check_status(config, PROBE_INV_ID, is_test=is_test, transport=transport)
     except OperationNotFound:
         return PairCheck(is_test, True, str(_("The login and Password #2 are right.")))
     except StatusRefused as refusal:
@@ -183,33 +174,27 @@ def _check_pair(config: MerchantConfig, is_test: bool, session: requests.Session
     return PairCheck(is_test, True, str(_("The login and Password #2 are right.")))
 
 
-def _post(session: requests.Session, url: str, fields: list[tuple[str, str]]) -> bytes:
+def _post(transport: Transport, url: str, fields: list[tuple[str, str]]) -> bytes:
     try:
-        status, body = bounded_answer(
-            session, "POST", url, MAX_RESPONSE_BYTES, data=fields, timeout=TIMEOUT
+        answer = transport.send(
+            "POST",
+            url,
+            idempotent=True,
+            body=urlencode(fields).encode("ascii"),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            limit=MAX_RESPONSE_BYTES,
         )
-    except requests.RequestException as error:
-        if _timed_out(error):
-            raise Unreachable(_("ROBOKASSA did not answer in time.")) from None
-        raise Unreachable(
-            _("ROBOKASSA could not be reached (%(error)s).") % {"error": type(error).__name__}
-        ) from None
-    if status != 200:
-        raise BadAnswer(_("ROBOKASSA answered with HTTP status %(status)s.") % {"status": status})
-    if len(body) > MAX_RESPONSE_BYTES:
-        raise BadAnswer(_("ROBOKASSA's answer is too large."))
-    return body
-
-
-def _timed_out(error: requests.RequestException) -> bool:
-    """Whether the request timed out (requests reports a read timeout that is not retried as a
-    connection error around urllib3's ``ReadTimeoutError``)."""
-    if isinstance(error, requests.Timeout):
-        return True
-    reason = getattr(error.args[0] if error.args else None, "reason", None)
-    if isinstance(reason, urllib3_exceptions.NewConnectionError):
-        return False  # refused (urllib3 files it under connect timeouts)
-    return isinstance(reason, TimeoutError | urllib3_exceptions.TimeoutError)
+    except UnusableAnswer as error:
+        raise BadAnswer(str(error)) from None
+    except NotSent:
+        raise Unreachable(_("ROBOKASSA could not be reached.")) from None
+    except TransportError as error:
+        raise Unreachable(str(error)) from None
+    if answer.status != 200:
+        raise BadAnswer(
+            _("ROBOKASSA answered with HTTP status %(status)s.") % {"status": answer.status}
+        )
+    return answer.body
 
 
 __all__ = [
@@ -223,6 +208,5 @@ __all__ = [
     "Unreachable",
     "check_connection",
     "check_status",
-    "new_session",
     "status_url",
 ]

@@ -1,0 +1,126 @@
+"""Each client of ROBOKASSA's services against the hostile servers: every call returns within
+its deadline, with the typed outcome its operation needs (a refund or receipt that may have
+arrived is uncertain, never refused or "not sent"), and a redirect's target hears nothing."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.hostile import (
+    Stopwatch,
+    answer,
+    corrupt_gzip,
+    cut_off,
+    drip,
+    huge_json,
+    nested_json,
+    redirect,
+    retry_after,
+    silent_after_headers,
+)
+from wagtail_robokassa.gateway import fiscal, refunds, status
+from wagtail_robokassa.services.config import get_config
+
+DEADLINE = 1.5
+SLACK = 0.6
+REQUEST_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+
+
+def check_status():
+    return status.check_status(get_config(), 7, is_test=True)
+
+
+def create_refund():
+    return refunds.create_refund(get_config(), "OPKEY", Decimal("10.00"))
+
+
+def refund_state():
+    return refunds.refund_state(REQUEST_ID)
+
+
+def attach_receipt():
+    return fiscal.attach_receipt(get_config(), {"id": 1}, is_test=True)
+
+
+def receipt_status():
+    return fiscal.receipt_status(get_config(), 1, is_test=True)
+
+
+#: Each call and the error that says "nothing is known" for it.
+CALLS = {
+    "status": (check_status, status.StatusCheckError),
+    "refund-create": (create_refund, refunds.RefundUncertain),
+    "refund-state": (refund_state, refunds.RefundUncertain),
+    "receipt-attach": (attach_receipt, fiscal.ReceiptUncertain),
+    "receipt-status": (receipt_status, fiscal.ReceiptUncertain),
+}
+
+FAULTS = {
+    "cut-off": cut_off(),
+    "corrupt-gzip": corrupt_gzip(),
+    "silent": silent_after_headers(),
+    "drip": drip(),
+    "retry-after-3600": retry_after(3600),
+    "nested-json": nested_json(),
+    "huge-json": huge_json(),
+}
+
+
+@pytest.fixture
+def point_at(settings):
+    settings.ROBOKASSA_TEST_MODE = True
+    settings.ROBOKASSA_PASSWORD3 = "refund-password-3"
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = DEADLINE
+
+    def point(server):
+        settings.ROBOKASSA_STATUS_URL = server.url + "/OpStateExt"
+        settings.ROBOKASSA_REFUND_URL = server.url + "/RefundService"
+        settings.ROBOKASSA_FISCAL_URL = server.url + "/RoboFiscal"
+
+    return point
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("call", CALLS, ids=str)
+@pytest.mark.parametrize("fault", FAULTS, ids=str)
+def test_a_hostile_answer_ends_in_a_known_state_within_the_deadline(hostile, point_at, call, fault):
+    function, error = CALLS[call]
+    point_at(hostile(FAULTS[fault]))
+    with Stopwatch() as watch, pytest.raises(error):
+        function()
+    assert watch.seconds < DEADLINE + SLACK
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("call", CALLS, ids=str)
+@pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
+def test_a_redirect_sends_nothing_elsewhere(hostile, point_at, call, code):
+    function, error = CALLS[call]
+    elsewhere = hostile(
+        answer(200, b'{"success": true, "requestId": "' + REQUEST_ID.encode() + b'"}')
+    )
+    server = hostile(redirect(code, elsewhere.url + "/steal"))
+    point_at(server)
+    with pytest.raises(error):
+        function()
+    assert elsewhere.requests == []
+    assert len(server.requests) == 1
+
+
+@pytest.mark.django_db
+def test_accepted_without_a_request_id_is_uncertain(hostile, point_at):
+    for body in (
+        b'{"success": true}',
+        b'{"success": true, "requestId": 5}',
+        b'{"success": true, "requestId": "nope"}',
+    ):
+        point_at(hostile(answer(200, body)))
+        with pytest.raises(refunds.RefundUncertain, match="may have been accepted"):
+            create_refund()
+
+
+@pytest.mark.django_db
+def test_a_refusal_is_still_a_refusal(hostile, point_at):
+    point_at(hostile(answer(400, b'{"success": false, "message": "NotEnoughOperationFunds"}')))
+    with pytest.raises(refunds.RefundRefused, match="not enough funds"):
+        create_refund()
