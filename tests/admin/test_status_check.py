@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.admin.conftest import make_user
 from tests.helpers import LOGIN, make_invoice
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
+from wagtail_robokassa.gateway.transport import RETRIES
 from wagtail_robokassa.models import (
     CheckOutcome,
     InvoiceStatus,
@@ -123,7 +124,7 @@ def test_the_check_needs_its_own_permission(client, misbehaving):
     client.force_login(make_user("checker", "view_invoice", "check_invoice"))
     assert check_url(invoice) in client.get(inspect_url(invoice)).content.decode()
     assert client.post(check_url(invoice)).status_code == 302
-    assert len(seen) == 1
+    assert len(seen) == 1 + RETRIES  # its answer was lost, and a status check may be asked again
 
 
 @pytest.mark.django_db
@@ -171,5 +172,5 @@ def test_the_listing_tags_what_the_last_check_found_while_unpaid(superuser_clien
     make_invoice("4.00")
     html = superuser_client.get("/admin/robokassa_payments/").content.decode()
     assert html.count("ROBOKASSA: Cancelled") == 1
-    assert html.count("ROBOKASSA: Paid, but not as this payment") == 1
+    assert html.count("ROBOKASSA: Paid, but another amount") == 1
     assert "ROBOKASSA: Paid<" not in html  # a paid payment needs no second word

@@ -165,7 +165,7 @@ def test_a_refusal_is_kept_without_the_password(emulator, monkeypatch, change, s
 
     result = reconcile_invoice(invoice)
 
-    assert (result.outcome, result.transient) == (CheckOutcome.FAILED, False)
+    assert (result.outcome, result.transient) == (CheckOutcome.REFUSED, False)
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PENDING
     assert said in invoice.last_check_detail
@@ -247,10 +247,9 @@ def test_a_fault_changes_nothing_but_the_last_check(
 
 
 @pytest.mark.django_db
-def test_a_timeout_changes_nothing(misbehaving, monkeypatch):
-    from wagtail_robokassa.gateway import status as status_client
+def test_a_timeout_changes_nothing(misbehaving, settings):
 
-    monkeypatch.setattr(status_client, "TIMEOUT", (2.0, 0.3))
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = 0.3
     misbehaving(("sleep", 1.5))
     invoice = make_invoice("990.00", is_test=True)
     result = reconcile_invoice(invoice)
@@ -291,7 +290,7 @@ def test_a_test_payment_is_not_credited_while_the_shop_is_live(emulator, setting
     invoice = make_invoice("990.00", is_test=True)
     at_robokassa(invoice, OperationState.PAID)
     result = reconcile_invoice(invoice)
-    assert result.outcome == CheckOutcome.MISMATCH
+    assert result.outcome == CheckOutcome.TEST_IN_LIVE
     assert "live mode" in result.detail
     assert not SuccessNotification.objects.exists()
     assert not results_log.calls
@@ -307,7 +306,7 @@ def test_an_inv_id_recorded_as_another_payment_is_not_credited(emulator, results
 
     result = reconcile_invoice(invoice)
 
-    assert result.outcome == CheckOutcome.MISMATCH
+    assert result.outcome == CheckOutcome.ANOTHER_PAYMENT
     assert not result.credited
     assert "recorded as another payment" in result.detail
     assert Invoice.objects.get(pk=4242).status == InvoiceStatus.PENDING

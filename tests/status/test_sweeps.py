@@ -87,6 +87,7 @@ def test_a_sweep_credits_reports_and_backs_off(emulator, results_log):
         "checked": 3,
         "credited": 1,
         "unreachable": 0,
+        "refused": 0,
         "skipped": 0,
     }
     assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PAID
@@ -219,6 +220,78 @@ def test_the_command_exits_non_zero_when_robokassa_cannot_be_reached(settings):
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PENDING
     assert invoice.last_check == CheckOutcome.FAILED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fault", ["cut-off", "corrupt-gzip", "drip", "redirect", "nested"])
+def test_a_hostile_status_interface_never_stops_the_sweep(settings, hostile, fault):
+    """Each payment gets its last check and the command its distinct exit status; nothing
+    escapes as a traceback, and the sweep ends within the deadline of each call."""
+    from tests import hostile as faults
+
+    behaviour = {
+        "cut-off": faults.cut_off(),
+        "corrupt-gzip": faults.corrupt_gzip(),
+        "drip": faults.drip(),
+        "redirect": faults.redirect(302, "http://127.0.0.1:9/"),
+        "nested": faults.nested_json(),
+    }[fault]
+    settings.ROBOKASSA_BACKGROUND_DEADLINE = 0.5
+    settings.ROBOKASSA_STATUS_URL = hostile(behaviour).url + "/OpStateExt"
+    invoices = [pending(timedelta(minutes=20 + n)) for n in range(3)]
+    with pytest.raises(CommandError, match="could not be reached for 3 of 3") as caught:
+        run()
+    assert caught.value.returncode == 3
+    for invoice in invoices:
+        invoice.refresh_from_db()
+        assert (invoice.status, invoice.last_check, invoice.checks) == ("pending", "failed", 1)
+        assert invoice.next_check_at is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("code", [1, 2], ids=["bad-signature", "unknown-shop"])
+def test_a_refused_login_is_its_own_exit_status(misbehaving, code):
+    body = f"<OperationStateResponse><Result><Code>{code}</Code></Result></OperationStateResponse>"
+    misbehaving((200, body.encode()))
+    invoice = pending(timedelta(minutes=20))
+    with pytest.raises(CommandError, match="refused the login or Password #2 for 1 of 1") as caught:
+        run()
+    assert caught.value.returncode == 4
+    invoice.refresh_from_db()
+    assert invoice.last_check == CheckOutcome.REFUSED
+
+
+def test_a_missing_password_is_a_refusal_cron_notices(emulator, settings):
+    settings.ROBOKASSA_TEST_PASSWORD2 = ""
+    pending(timedelta(minutes=20))
+    with pytest.raises(CommandError) as caught:
+        run()
+    assert caught.value.returncode == 4
+
+
+def test_the_summary_names_what_was_credited_and_what_was_not(emulator, settings):
+    credited = pending(timedelta(minutes=20))
+    paid_at_robokassa(credited)
+    other_amount = pending(timedelta(minutes=21), amount="10.00")
+    EmulatedOperation.objects.create(
+        merchant_login=LOGIN, inv_id=other_amount.pk, out_sum="99.00", state=100, op_key="k2"
+    )
+    output = run()
+    assert f"Credited now: {credited.pk}" in output
+    assert (
+        f"Paid at ROBOKASSA, not credited: {other_amount.pk} (Paid, but another amount)" in output
+    )
+    assert Invoice.objects.get(pk=other_amount.pk).last_check == CheckOutcome.MISMATCH
+
+
+def test_a_test_payment_in_a_live_shop_is_its_own_outcome(emulator, settings):
+    invoice = pending(timedelta(minutes=20))
+    paid_at_robokassa(invoice)
+    settings.ROBOKASSA_TEST_MODE = False
+    output = run("--inv-id", str(invoice.pk))
+    assert f"{invoice.pk} (Test payment in a live shop)" in output
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.last_check) == ("pending", CheckOutcome.TEST_IN_LIVE)
 
 
 # The task, on django-tasks-db's worker.

@@ -1,6 +1,7 @@
 """ "Test connection" in Settings → ROBOKASSA: asks ROBOKASSA's status interface whether the login
 and each pair's Password #2 are right, with the values typed in the form (a password left empty
-is the stored one), and says so without showing any of them."""
+is the stored one), and says so without showing any of them. The settings page comes back with
+what was typed, unsaved (passwords are never shown back, so they stay to be typed again)."""
 
 from __future__ import annotations
 
@@ -10,16 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
-from wagtail.models import Site
+from wagtail.contrib.settings.views import EditView as SettingsEditView
 
 from ..conf import MerchantConfig, server_values
 from ..gateway.status import PairCheck, check_connection
 from ..models import RobokassaSettings
 from ..protocol import HASH_ALGORITHMS, HOSTS
+from ..rules import SECRET_FIELDS
 from ..services.storable import storable
 
 #: Form fields the check takes from what was typed, and the longest value taken.
@@ -31,19 +30,31 @@ def can_edit_settings(user: Any) -> bool:
     return RobokassaSettings.get_permission_policy().user_has_permission(user, "change")
 
 
-def settings_url(site: Site) -> str:
-    return reverse("wagtailsettings:edit", args=["wagtail_robokassa", "robokassasettings", site.pk])
+class ConnectionCheckView(SettingsEditView):
+    """Wagtail's settings page for the Site, bound to what was typed: checked, shown, never
+    saved (its form still posts to the page itself to save)."""
+
+    http_method_names = ["post"]
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        kwargs["pk"] = kwargs.pop("site_id")
+        super().setup(request, "wagtail_robokassa", "robokassasettings", *args, **kwargs)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_edit_settings(request.user):
+            raise PermissionDenied
+        config = typed_config(self.object.config(), request.POST)
+        for pair in check_connection(config):
+            messages.add_message(request, _level(pair), _sentence(pair))
+        if any(request.POST.get(name) for name in SECRET_FIELDS):
+            messages.info(
+                request, _("Passwords typed are not shown again: type them once more to save them.")
+            )
+        self.form = self.get_form()
+        return self.render_to_response(self.get_context_data(form=self.form))
 
 
-@require_POST
-def connection_check(request: HttpRequest, site_id: int) -> HttpResponse:
-    if not can_edit_settings(request.user):
-        raise PermissionDenied
-    site = get_object_or_404(Site, pk=site_id)
-    config = typed_config(RobokassaSettings.for_site(site).config(), request.POST)
-    for pair in check_connection(config):
-        messages.add_message(request, _level(pair), _sentence(pair))
-    return redirect(settings_url(site))
+connection_check = ConnectionCheckView.as_view()
 
 
 def typed_config(stored: MerchantConfig, typed: QueryDict) -> MerchantConfig:

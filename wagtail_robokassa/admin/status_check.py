@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from ..models import CheckOutcome, Invoice
 from ..protocol import MAX_INV_ID
-from ..services.reconciliation import CheckResult, reconcile_invoice
+from ..services.reconciliation import NOT_CREDITED, CheckResult, reconcile_invoice
 from .permissions import policy_for
 
 CHECK_ACTION = "check"
@@ -49,7 +49,7 @@ def report(result: CheckResult) -> tuple[int, str]:
         return messages.SUCCESS, _(
             "ROBOKASSA confirms payment #%(inv_id)s; it was already recorded."
         ) % {"inv_id": result.invoice.pk}
-    if outcome in (CheckOutcome.FAILED, CheckOutcome.MISMATCH):
+    if outcome in NOT_CREDITED | {CheckOutcome.FAILED, CheckOutcome.REFUSED}:
         return messages.ERROR, _("Status check of #%(inv_id)s: %(detail)s") % {
             "inv_id": result.invoice.pk,
             "detail": result.detail,

@@ -47,7 +47,10 @@ class CheckOutcome(models.TextChoices):
     RETURNED = "returned", _("Returned to the buyer")
     UNKNOWN_STATE = "unknown_state", _("Unknown state")
     NOT_FOUND = "not_found", _("Not found at ROBOKASSA")
-    MISMATCH = "mismatch", _("Paid, but not as this payment")
+    MISMATCH = "mismatch", _("Paid, but another amount")
+    TEST_IN_LIVE = "test_in_live", _("Test payment in a live shop")
+    ANOTHER_PAYMENT = "another_payment", _("Paid as another payment")
+    REFUSED = "refused", _("Refused: login or Password #2")
     FAILED = "failed", _("Check failed")
 
 

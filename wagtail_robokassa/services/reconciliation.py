@@ -17,15 +17,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..conf import MerchantConfig
-from ..gateway.status import OperationNotFound, StatusCheckError, check_status
+from ..gateway.status import (
+    NotConfigured,
+    OperationNotFound,
+    StatusCheckError,
+    StatusRefused,
+    check_status,
+)
+from ..gateway.transport import Transport
 from ..models import CheckOutcome, Invoice, InvoiceStatus, NotificationSource
-from ..protocol import Callback, OperationState, OpState, is_shp_name
+from ..protocol import Callback, OperationState, OpState, OpStateResult, is_shp_name
 from ..protocol.amounts import plain_amount
 from .config import config_for_invoice, get_config
 from .results import notification_values, record_confirmed_payment
@@ -87,7 +93,7 @@ def invoice_config(invoice: Invoice) -> MerchantConfig:
 def reconcile_invoice(
     invoice: Invoice,
     *,
-    session: requests.Session | None = None,
+    transport: Transport | None = None,
     now: datetime | None = None,
     schedule: bool = False,
 ) -> CheckResult:
@@ -99,9 +105,12 @@ def reconcile_invoice(
     now = now or timezone.now()
     config = invoice_config(invoice)
     try:
-        state = check_status(config, invoice.pk, is_test=invoice.is_test, session=session)
+        state = check_status(config, invoice.pk, is_test=invoice.is_test, transport=transport)
     except OperationNotFound as error:
         result = CheckResult(invoice, CheckOutcome.NOT_FOUND, str(error))
+    except (NotConfigured, StatusRefused) as error:
+        outcome = CheckOutcome.REFUSED if _misconfigured(error) else CheckOutcome.FAILED
+        result = CheckResult(invoice, outcome, str(error), transient=error.transient)
     except StatusCheckError as error:
         result = CheckResult(invoice, CheckOutcome.FAILED, str(error), transient=error.transient)
     else:
@@ -112,7 +121,20 @@ def reconcile_invoice(
     return result
 
 
-_WORRYING = frozenset({CheckOutcome.FAILED, CheckOutcome.MISMATCH, CheckOutcome.UNKNOWN_STATE})
+#: Paid at ROBOKASSA, and not credited to this payment.
+NOT_CREDITED = frozenset(
+    {CheckOutcome.MISMATCH, CheckOutcome.TEST_IN_LIVE, CheckOutcome.ANOTHER_PAYMENT}
+)
+_WORRYING = NOT_CREDITED | {CheckOutcome.FAILED, CheckOutcome.REFUSED, CheckOutcome.UNKNOWN_STATE}
+#: ROBOKASSA's refusals that mean the shop's own configuration is wrong.
+_MISCONFIGURED = frozenset({OpStateResult.BAD_SIGNATURE, OpStateResult.SHOP_NOT_FOUND})
+
+
+def _misconfigured(error: StatusCheckError) -> bool:
+    """A missing login or Password #2, or ROBOKASSA refusing the signature or the login."""
+    return isinstance(error, NotConfigured) or (
+        isinstance(error, StatusRefused) and error.result in _MISCONFIGURED
+    )
 
 
 def _outcome(invoice: Invoice, config: MerchantConfig, state: OpState) -> CheckResult:
@@ -128,7 +150,7 @@ def _outcome(invoice: Invoice, config: MerchantConfig, state: OpState) -> CheckR
         return CheckResult(invoice, CheckOutcome.MISMATCH, mismatch, state=state)
     if invoice.is_test and not config.test_mode:  # as the Result URL refuses it
         refused = _("A test payment while the shop is in live mode: it was not credited.")
-        return CheckResult(invoice, CheckOutcome.MISMATCH, refused, state=state)
+        return CheckResult(invoice, CheckOutcome.TEST_IN_LIVE, refused, state=state)
     callback = _callback(invoice, state)
     try:
         recorded = record_confirmed_payment(callback, config, _values(callback, config))
@@ -145,7 +167,7 @@ def _outcome(invoice: Invoice, config: MerchantConfig, state: OpState) -> CheckR
     elif recorded.duplicate and not _is_paid_now(invoice):
         # The InvId's notification was recorded before it was this invoice's (another payment).
         taken = _("ROBOKASSA's payment of this InvId is recorded as another payment: not credited.")
-        return CheckResult(invoice, CheckOutcome.MISMATCH, taken, state=state)
+        return CheckResult(invoice, CheckOutcome.ANOTHER_PAYMENT, taken, state=state)
     return CheckResult(
         invoice, CheckOutcome.PAID, detail, credited=not recorded.duplicate, state=state
     )
@@ -250,4 +272,11 @@ def _keep(result: CheckResult, now: datetime, *, schedule: bool) -> None:
         invoice.next_check_at = changes["next_check_at"]
 
 
-__all__ = ["CheckResult", "backoff", "describe", "invoice_config", "reconcile_invoice"]
+__all__ = [
+    "NOT_CREDITED",
+    "CheckResult",
+    "backoff",
+    "describe",
+    "invoice_config",
+    "reconcile_invoice",
+]

@@ -16,15 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import requests
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from wagtail.models import Site
 
 from ..conf import setting
-from ..gateway.status import new_session
+from ..gateway.transport import Transport
 from ..models import CheckOutcome, Invoice, InvoiceStatus
-from .reconciliation import CheckResult, reconcile_invoice
+from .reconciliation import NOT_CREDITED, CheckResult, reconcile_invoice
 
 #: Defaults of ``ROBOKASSA_RECONCILE_AFTER`` and ``ROBOKASSA_RECONCILE_WITHIN``.
 DEFAULT_AFTER = timedelta(minutes=10)
@@ -118,6 +117,22 @@ class Sweep:
         """Checks that got no answer: ROBOKASSA could not be reached or answered nonsense."""
         return sum(result.transient for result in self.results)
 
+    @property
+    def refused(self) -> int:
+        """Checks ROBOKASSA refused for the shop's login or Password #2 (or that lacked them)."""
+        return self.outcomes[CheckOutcome.REFUSED]
+
+    @property
+    def credited_ids(self) -> list[int]:
+        """The InvIds this sweep recorded as paid."""
+        return [result.invoice.pk for result in self.results if result.credited]
+
+    @property
+    def not_credited(self) -> list[CheckResult]:
+        """Paid at ROBOKASSA, and not as the payment checked (another amount, a test payment
+        in a live shop, an InvId recorded as another payment)."""
+        return [result for result in self.results if result.outcome in NOT_CREDITED]
+
     def summary(self) -> dict[str, int]:
         """Counts as JSON (a task's return value)."""
         counts = {outcome.value: count for outcome, count in sorted(self.outcomes.items())}
@@ -126,6 +141,7 @@ class Sweep:
             "checked": len(self.results),
             "credited": self.credited,
             "unreachable": self.unreachable,
+            "refused": self.refused,
             "skipped": self.skipped,
         }
 
@@ -134,28 +150,28 @@ def reconcile(
     invoices: Iterable[Invoice],
     *,
     schedule: bool = True,
-    session: requests.Session | None = None,
+    transport: Transport | None = None,
     progress: Callable[[CheckResult], None] | None = None,
 ) -> Sweep:
     """Check each invoice once (claiming it first when ``schedule``: an automatic sweep, with
     back-off); returns what was found."""
     sweep = Sweep()
-    session = session or new_session()
+    transport = transport or Transport.background()
     for invoice in invoices:
         if schedule and not claim(invoice, timezone.now()):
             sweep.skipped += 1
             continue
-        result = reconcile_invoice(invoice, session=session, schedule=schedule)
+        result = reconcile_invoice(invoice, transport=transport, schedule=schedule)
         sweep.results.append(result)
         if progress is not None:
             progress(result)
     return sweep
 
 
-def sweep_due(*, limit: int | None = None, session: requests.Session | None = None) -> Sweep:
+def sweep_due(*, limit: int | None = None, transport: Transport | None = None) -> Sweep:
     """Check the due invoices (at most ``limit``, default ``ROBOKASSA_RECONCILE_BATCH``)."""
     limit = limit or setting("ROBOKASSA_RECONCILE_BATCH", 100)
-    return reconcile(list(due_invoices()[:limit]), session=session)
+    return reconcile(list(due_invoices()[:limit]), transport=transport)
 
 
 __all__ = [

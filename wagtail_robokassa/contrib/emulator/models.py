@@ -19,6 +19,8 @@ class EmulatedOperation(models.Model):
     receipt = models.JSONField(_("receipt"), null=True, blank=True)
     state = models.IntegerField(_("state"), default=INITIATED)
     op_key = models.CharField(_("operation key"), max_length=64, blank=True)
+    #: The emulator takes test payments only; a live operation is one a test made by hand.
+    is_test = models.BooleanField(_("test operation"), default=True)
     shop_answer = models.TextField(_("the shop's answer"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -206,7 +206,9 @@ def _result(code: int, description: str = "") -> str:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def opstate(request: HttpRequest) -> HttpResponse:
-    """``OpStateExt`` over the emulator's own record of operations (either pair's Password#2)."""
+    """``OpStateExt`` over the emulator's own record of operations. As at ROBOKASSA, the pair
+    whose Password#2 signed the request decides what it sees: a request signed with the live
+    pair never sees a test operation (it is "not found")."""
     config = _guard(request)
     forced = EmulatorSwitches.current().status_answer
     if forced == StatusAnswer.HTTP_500:
@@ -218,16 +220,18 @@ def opstate(request: HttpRequest) -> HttpResponse:
     if login != config.login:
         return _xml(_result(2, "Shop not found"))
     signature = data.get("Signature", "")
-    if not any(
-        password
+    pairs = [
+        is_test
+        for password, is_test in ((config.password2, False), (config.test_password2, True))
+        if password
         and signatures_match(
             opstate_signature(login, inv_id, password, algorithm=config.algorithm), signature
         )
-        for password in (config.password2, config.test_password2)  # as ROBOKASSA knows both
-    ):
+    ]
+    if not pairs:
         return _xml(_result(1, "Wrong signature"))
     operation = (
-        EmulatedOperation.objects.filter(merchant_login=login, inv_id=inv_id)
+        EmulatedOperation.objects.filter(merchant_login=login, inv_id=inv_id, is_test__in=pairs)
         .order_by("-pk")
         .first()
         if is_inv_id(inv_id)

@@ -16,6 +16,9 @@ from ...services.sweeps import Sweep, due_invoices, parse_duration, reconcile, r
 
 #: Exit status when ROBOKASSA could not be reached for some payment (nothing is known of it).
 UNREACHABLE_EXIT = 3
+#: Exit status when ROBOKASSA refused the shop's signature or login (or they are missing): a
+#: misconfiguration that checking again will not cure. It wins over ``UNREACHABLE_EXIT``.
+REFUSED_EXIT = 4
 
 
 def _duration(value: str) -> timedelta:
@@ -29,7 +32,8 @@ class Command(BaseCommand):
     help = (
         "Ask ROBOKASSA about pending payments whose Result URL notification has not arrived; "
         "record the paid ones (once, with the result_received signal) and keep each answer on "
-        "the payment. Exits with status 3 when ROBOKASSA could not be reached."
+        "the payment. Exits with status 3 when ROBOKASSA could not be reached, 4 when it refused "
+        "the shop's login or Password #2."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -84,6 +88,13 @@ class Command(BaseCommand):
 
         sweep = reconcile(invoices, schedule=not explicit, progress=progress)
         self._summary(sweep)
+        if sweep.refused:
+            raise CommandError(
+                f"ROBOKASSA refused the login or Password #2 for {sweep.refused} of "
+                f"{len(sweep.results)} payments (or they are not configured): check the shop's "
+                "settings; nothing is known of those payments.",
+                returncode=REFUSED_EXIT,
+            )
         if sweep.unreachable:
             raise CommandError(
                 f"ROBOKASSA could not be reached for {sweep.unreachable} of {len(sweep.results)} "
@@ -157,6 +168,12 @@ class Command(BaseCommand):
         width = max(len(label) for label, _count in rows)
         for label, count in rows:
             self.stdout.write(f"{label.ljust(width)}  {count:>6}")
+        if sweep.credited_ids:
+            self.stdout.write(f"Credited now: {', '.join(map(str, sweep.credited_ids))}")
+        for result in sweep.not_credited:
+            self.stdout.write(
+                f"Paid at ROBOKASSA, not credited: {result.invoice.pk} ({result.outcome.label})"
+            )
 
 
 def _ordered(sweep: Sweep) -> list[tuple[CheckOutcome, int]]:
