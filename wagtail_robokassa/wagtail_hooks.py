@@ -9,6 +9,7 @@ register_policies()
 
 from .admin.dashboard import TakingsPanel, TakingsSummaryItem, can_view_takings  # noqa: E402
 from .admin.problems import ProblemsPanel, can_view_rejections  # noqa: E402
+from .admin.unsettled import UnsettledPanel, can_view_refunds  # noqa: E402
 from .admin.viewsets import RobokassaViewSetGroup  # noqa: E402
 
 
@@ -31,6 +32,8 @@ def add_takings_summary(request, items):
 
 @hooks.register("construct_homepage_panels")
 def add_takings_panel(request, panels):
+    if can_view_refunds(request.user):
+        panels.append(UnsettledPanel(request))
     if can_view_rejections(request.user):
         panels.append(ProblemsPanel(request))
     if can_view_takings(request.user):

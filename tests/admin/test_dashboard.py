@@ -137,3 +137,31 @@ def test_admin_pages_load_the_stylesheet_that_keeps_headings_and_urls_readable(s
     css = open(finders.find("wagtail_robokassa/admin/admin.css")).read()  # noqa: SIM115
     assert "#robokassa-takings-heading" in css
     assert ".robokassa-cabinet code" in css
+
+
+def test_unknown_refunds_are_a_dashboard_warning(superuser_client, client):
+    from tests.admin.conftest import make_user
+    from tests.helpers import make_invoice
+    from wagtail_robokassa.models import InvoiceStatus, Refund, RefundState
+
+    assert "refunds to settle" not in dashboard(superuser_client)
+    invoice = make_invoice("990.00", status=InvoiceStatus.PAID, refund_reserved=Decimal("500.00"))
+    for amount in ("300.00", "200.00"):
+        refund = Refund.objects.create(
+            invoice=invoice, amount=Decimal(amount), state=RefundState.UNKNOWN
+        )
+    set_time(Refund, refund.pk, created_at=at(3))
+    Refund.objects.create(
+        invoice=invoice,
+        amount=Decimal("10.00"),
+        state=RefundState.FINISHED,
+        robokassa_amount=Decimal("100.00"),
+    )
+    text = text_of(dashboard(superuser_client))
+    assert "ROBOKASSA: refunds to settle" in text
+    assert "2 refunds may or may not have reached ROBOKASSA: 500.00" in text
+    assert "1 refund has another amount at ROBOKASSA than the one recorded." in text
+    assert "?state=unknown" in dashboard(superuser_client)
+
+    client.force_login(make_user("viewer", "view_invoice"))  # may not see refunds
+    assert "refunds to settle" not in dashboard(client)

@@ -50,10 +50,13 @@ def test_refund_a_part_with_its_receipt_line(refund_service, superuser_client):
     assert refund_url(invoice) in inspect.content.decode()
 
     html, key = form_of(superuser_client.get(refund_url(invoice)))
-    assert 'value="990.00"' in html  # all that is left, prefilled
-    assert "Книга \N{MULTIPLICATION SIGN} 2" in html
+    assert 'value="990.00"' in html  # all that is left, prefilled…
+    assert re.search(r'name="line_0" value="2"', html)  # …with the lines that make it up
+    assert re.search(r'name="line_1" value="1"', html)
+    assert "Книга" in html
+    assert "at most 2, at 300.00" in html
 
-    data = {"amount": "390.00", "lines": ["1"], "reason": "not delivered", "key": key}
+    data = {"amount": "390.00", "line_0": "0", "line_1": "1", "reason": "not delivered", "key": key}
     confirm = superuser_client.post(refund_url(invoice), data)
     text = confirm.content.decode()
     assert "Refund 390,00" in text or "Refund 390.00" in text
@@ -83,6 +86,56 @@ def test_refund_a_part_with_its_receipt_line(refund_service, superuser_client):
     assert again.status_code == 302
     assert Refund.objects.count() == 1  # the same click: one refund
     assert EmulatedRefund.objects.count() == 1
+
+
+def test_lines_that_do_not_add_up_to_the_amount_are_a_form_error(refund_service, superuser_client):
+    invoice = paid(receipt=RECEIPT)
+    _, key = form_of(superuser_client.get(refund_url(invoice)))
+    for lines in ({"line_0": "2", "line_1": "1"}, {"line_0": "1"}, {"line_1": "1"}):
+        response = superuser_client.post(
+            refund_url(invoice), {"amount": "10.00", "key": key, "confirm": "1", **lines}
+        )
+        assert response.status_code == 200
+        assert "not to the refund&#x27;s 10" in response.content.decode()
+    too_many = superuser_client.post(
+        refund_url(invoice), {"amount": "900.00", "key": key, "line_0": "3", "confirm": "1"}
+    )
+    assert "Ensure this value is less than or equal to 2" in too_many.content.decode()
+    assert not Refund.objects.exists()
+
+
+def test_a_partial_quantity_and_no_lines_at_all_are_allowed(refund_service, superuser_client):
+    invoice = paid(receipt=RECEIPT)
+    _, key = form_of(superuser_client.get(refund_url(invoice)))
+    data = {"amount": "300.00", "key": key, "line_0": "1", "line_1": "0", "confirm": "1"}
+    superuser_client.post(refund_url(invoice), data)
+    refund = Refund.objects.get()
+    assert [(line["Name"], line["Quantity"]) for line in refund.items] == [("Книга", "1")]
+
+    html, key = form_of(superuser_client.get(refund_url(invoice)))
+    assert "at most 1, at 300.00" in html  # the book refunded is not offered again
+    assert re.search(r'name="line_0" value="1"', html)  # 690 left: what the lines make up
+    assert re.search(r'name="line_1" value="1"', html)
+    superuser_client.post(refund_url(invoice), {"amount": "50.00", "key": key, "confirm": "1"})
+    assert Refund.objects.filter(amount=Decimal("50.00"), items__isnull=True).exists()
+
+
+def test_the_amount_is_entered_in_russian(refund_service, superuser_client):
+    invoice = paid()
+    superuser_client.cookies["django_language"] = "ru"
+    _, key = form_of(superuser_client.get(refund_url(invoice), HTTP_ACCEPT_LANGUAGE="ru"))
+    confirm = superuser_client.post(
+        refund_url(invoice), {"amount": "50,00", "key": key}, HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    html = confirm.content.decode()
+    assert "Подтвердить возврат" in html
+    assert re.search(r'name="amount" value="50.00"', html)
+    superuser_client.post(
+        refund_url(invoice),
+        {"amount": "50.00", "key": key, "confirm": "1"},
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+    assert Refund.objects.get().amount == Decimal("50.00")
 
 
 def test_more_than_is_left_is_a_form_error(refund_service, superuser_client):

@@ -15,7 +15,6 @@ from wagtail_robokassa.contrib.emulator.models import (
     EmulatorSwitches,
     ReceiptOutcome,
 )
-from wagtail_robokassa.gateway import fiscal as fiscal_client
 from wagtail_robokassa.models import InvoiceStatus, SecondReceipt, SecondReceiptState
 from wagtail_robokassa.protocol import verify_fiscal_body
 from wagtail_robokassa.services.config import get_config
@@ -167,8 +166,8 @@ def test_no_connection_fails_and_may_be_sent_again(settings):
 
 
 @pytest.mark.django_db
-def test_a_timeout_is_unknown_and_the_body_is_signed(misbehaving, monkeypatch):
-    monkeypatch.setattr(fiscal_client, "TIMEOUT", (2.0, 0.3))
+def test_a_timeout_is_unknown_and_the_body_is_signed(misbehaving, settings):
+    settings.ROBOKASSA_INTERACTIVE_DEADLINE = 0.3
     seen = misbehaving(("sleep", 1.5))
     invoice = make_invoice(
         "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
@@ -308,3 +307,72 @@ def test_a_compressed_answer_is_read(misbehaving):
         "990.50", is_test=True, status=InvoiceStatus.PAID, email="b@example.com", receipt=PREPAID
     )
     assert send_final_receipt(request_final_receipt(invoice)).state == SecondReceiptState.SENT
+
+
+# Refunds and the final receipt.
+
+
+def book(quantity):
+    return {"Name": "Книга «Python»/2", "Quantity": Decimal(quantity), "Cost": Decimal("300.00")}
+
+
+@pytest.fixture
+def refunds_allowed(settings):
+    settings.ROBOKASSA_PASSWORD3 = "refund-password-3"
+    settings.ROBOKASSA_REFUND_URL = "http://127.0.0.1:9/RefundService"  # nothing is sent here
+
+
+def test_no_final_receipt_while_a_full_refund_is_open(fiscal_service, refunds_allowed):
+    from wagtail_robokassa.services.refunds import request_refund
+
+    invoice = paid()
+    request_refund(invoice)  # all of it, not settled yet
+    invoice.refresh_from_db()
+    assert "refund of the whole payment is open" in why_no_final_receipt(invoice, get_config())
+    with pytest.raises(FinalReceiptRefusedHere):
+        request_final_receipt(invoice)
+
+
+def test_the_final_receipt_leaves_out_what_finished_refunds_returned(
+    fiscal_service, refunds_allowed
+):
+    from wagtail_robokassa.models import Refund, RefundState
+    from wagtail_robokassa.services.refunds import request_refund
+
+    invoice = paid()
+    refund = request_refund(invoice, Decimal("300.00"), items=[book(1)])
+    still_open = request_refund(invoice, Decimal("390.50"), items=[
+        {"Name": "Доставка", "Quantity": Decimal(1), "Cost": Decimal("390.50")}
+    ])  # fmt: skip
+    Refund.objects.filter(pk=refund.pk).update(state=RefundState.FINISHED)
+    invoice.refresh_from_db()
+
+    receipt = send_final_receipt(request_final_receipt(invoice))
+
+    assert receipt.state == SecondReceiptState.SENT
+    assert receipt.total == Decimal("690.50")  # one book of two, and the delivery still open
+    sent = {item["name"]: item for item in receipt.payload["items"]}
+    assert (
+        Decimal(str(sent["Книга «Python»/2"]["quantity"])),
+        Decimal(str(sent["Книга «Python»/2"]["sum"])),
+    ) == (1, Decimal("300.00"))
+    assert "Доставка" in sent
+    assert still_open.state == RefundState.REQUESTED
+
+
+def test_a_line_refunded_whole_is_left_out(fiscal_service, refunds_allowed):
+    from wagtail_robokassa.models import Refund, RefundState
+    from wagtail_robokassa.services.refunds import request_refund
+
+    invoice = paid()
+    refund = request_refund(invoice, Decimal("600.00"), items=[book(2)])
+    Refund.objects.filter(pk=refund.pk).update(state=RefundState.FINISHED)
+    invoice.refresh_from_db()
+    assert why_no_final_receipt(invoice, get_config()) == ""
+    assert [line["name"] for line in build_lines(invoice)] == ["Доставка"]
+
+
+def build_lines(invoice):
+    from wagtail_robokassa.services.final_receipts import final_lines
+
+    return final_lines(invoice)

@@ -5,10 +5,11 @@ em dash for nothing. Exports keep the exact values; this is for people."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -31,6 +32,17 @@ def moment(value: datetime | None) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, MOMENT_FORMAT)
+
+
+def quantity(value: Any) -> str:
+    """A receipt quantity without trailing zeros, in the active language's format."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return EMPTY
+    if not number.is_finite():
+        return EMPTY
+    return localize(number.quantize(1) if number == number.to_integral() else number.normalize())
 
 
 def currency_of(request: Any) -> str:

@@ -19,8 +19,8 @@ from ..conf import MerchantConfig
 from ..models import Invoice, SecondReceipt, SecondReceiptState
 from ..services.final_receipts import (
     FinalReceiptRefusedHere,
+    final_lines,
     follow_final_receipt,
-    prepaid_lines,
     request_final_receipt,
     send_final_receipt,
     send_unknown_again,
@@ -62,7 +62,7 @@ class FinalReceiptView(PaymentActionMixin, TemplateView):
             problem=self.problem,
             lines=[
                 {**line, "sum": Decimal(str(line.get("sum", 0)))}
-                for line in prepaid_lines(self.invoice)
+                for line in final_lines(self.invoice)
             ],
             final_receipt=final_receipt_of(self.invoice),
         )

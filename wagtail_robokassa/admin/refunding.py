@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +23,7 @@ from django.views.generic import FormView
 from ..conf import MerchantConfig
 from ..models import Invoice, Refund, RefundState
 from ..services.reconciliation import invoice_config
+from ..services.refund_lines import LinesRefused, checked_lines, line_value, refundable_lines
 from ..services.refunds import (
     RefundRefusedHere,
     abandon_unknown_refund,
@@ -44,38 +45,16 @@ def can_refund(user: Any) -> bool:
     return policy_for(Invoice).user_has_permission(user, REFUND_ACTION)
 
 
-def receipt_lines(invoice: Invoice) -> list[dict[str, Any]]:
-    """The payment's receipt lines as the Refund API's ``InvoiceItems``."""
-    items = (invoice.receipt or {}).get("items") or []
-    lines = []
-    for item in items:
-        quantity = Decimal(str(item.get("quantity", 1)))
-        total = Decimal(str(item.get("sum", 0)))
-        lines.append(
-            {
-                "Name": str(item.get("name", ""))[:128],
-                "Quantity": quantity,
-                "Cost": (total / quantity).quantize(Decimal("0.01")) if quantity else total,
-                "Tax": item.get("tax", "none"),
-                "PaymentMethod": item.get("payment_method", "full_payment"),
-                "PaymentObject": item.get("payment_object", "commodity"),
-            }
-        )
-    return lines
-
-
 class RefundForm(forms.Form):
+    """The amount, in the active language's format, and how much of each receipt line still
+    refundable goes with it; the lines must add up to the amount (``refund_lines``)."""
+
     amount = forms.DecimalField(
         label=gettext_lazy("Amount to refund"),
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
-    )
-    lines = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Receipt lines refunded"),
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+        localize=True,
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=255, required=False)
     key = forms.UUIDField(widget=forms.HiddenInput)
@@ -83,22 +62,61 @@ class RefundForm(forms.Form):
     def __init__(self, *args: Any, invoice: Invoice, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.invoice = invoice
-        self.refundable_lines = receipt_lines(invoice)
-        lines = cast(forms.TypedMultipleChoiceField, self.fields["lines"])
-        lines.choices = [
-            (index, f"{line['Name']} \N{MULTIPLICATION SIGN} {line['Quantity']:f}")
-            for index, line in enumerate(self.refundable_lines)
-        ]
-        if not self.refundable_lines:
-            del self.fields["lines"]
+        self.refundable = refundable_lines(invoice)
+        currency = currency_of(invoice)
+        for index, line in enumerate(self.refundable):
+            self.fields[line_field(index)] = forms.DecimalField(
+                label=line["Name"] or _("Line %(number)s") % {"number": index + 1},
+                required=False,
+                min_value=Decimal(0),
+                max_value=line["Quantity"],
+                max_digits=12,
+                decimal_places=3,
+                localize=True,
+                help_text=_("Quantity refunded, at most %(left)s, at %(cost)s each.")
+                % {
+                    "left": display.quantity(line["Quantity"]),
+                    "cost": display.amount(line["Cost"], currency),
+                },
+            )
+        order = ["amount", *map(line_field, range(len(self.refundable))), "reason", "key"]
+        self.order_fields(order)
         left = remaining(invoice)
         self.fields["amount"].validators.append(MaxValueValidator(left))
         self.fields["amount"].help_text = _("At most %(left)s.") % {
-            "left": display.amount(left, currency_of(invoice))
+            "left": display.amount(left, currency)
         }
 
     def chosen_items(self) -> list[dict[str, Any]]:
-        return [self.refundable_lines[index] for index in self.cleaned_data.get("lines") or []]
+        """The lines refunded, each with the quantity asked for."""
+        chosen = []
+        for index, line in enumerate(self.refundable):
+            quantity = self.cleaned_data.get(line_field(index))
+            if quantity:
+                chosen.append({**line, "Quantity": quantity})
+        return chosen
+
+    def line_values(self) -> list[tuple[str, str]]:
+        """The lines' fields and quantities, unlocalised, for the confirmation's hidden inputs."""
+        return [
+            (line_field(index), f"{self.cleaned_data[line_field(index)]:f}")
+            for index in range(len(self.refundable))
+            if self.cleaned_data.get(line_field(index))
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        amount = cleaned.get("amount")
+        if amount is not None and not self.errors:
+            try:
+                checked_lines(self.invoice, amount, self.chosen_items())
+            except LinesRefused as refusal:
+                raise forms.ValidationError(str(refusal)) from None
+        return cleaned
+
+
+def line_field(index: int) -> str:
+    return f"line_{index}"
 
 
 class RefundView(PaymentActionMixin, FormView):
@@ -123,8 +141,14 @@ class RefundView(PaymentActionMixin, FormView):
         return kwargs
 
     def get_initial(self) -> dict[str, Any]:
-        lines = list(range(len(receipt_lines(self.invoice))))
-        return {"amount": remaining(self.invoice), "lines": lines, "key": uuid.uuid4()}
+        """All that is left, with the lines still refundable when they make up exactly that
+        amount (a full refund of what remains); else no lines, for staff to choose."""
+        left = remaining(self.invoice)
+        initial: dict[str, Any] = {"amount": left, "key": uuid.uuid4()}
+        lines = refundable_lines(self.invoice)
+        if lines and sum(map(line_value, lines)) == left:
+            initial.update({line_field(i): line["Quantity"] for i, line in enumerate(lines)})
+        return initial
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

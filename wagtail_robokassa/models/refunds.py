@@ -51,7 +51,7 @@ class Refund(FollowedRequest):
     whole_remainder = models.BooleanField(
         _("whole remainder"),
         default=False,
-        help_text=_("Sent without an amount: ROBOKASSA refunds what is left of the payment."),
+        help_text=_("All that was left of the payment was asked for (its amount is sent)."),
     )
     items = models.JSONField(_("receipt lines refunded"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=255, blank=True)
@@ -60,6 +60,13 @@ class Refund(FollowedRequest):
     )
     key = models.UUIDField(_("request key"), default=uuid.uuid4, unique=True, editable=False)
     request_id = models.CharField(_("ROBOKASSA request id"), max_length=64, blank=True)
+    robokassa_amount = models.DecimalField(
+        _("amount at ROBOKASSA"),
+        null=True,
+        blank=True,
+        help_text=_("ROBOKASSA reports this amount for the refund, not the one recorded."),
+        **INVOICE_AMOUNT,
+    )
     settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
 
     class Meta:
@@ -94,3 +101,8 @@ class Refund(FollowedRequest):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def amount_differs(self) -> bool:
+        """ROBOKASSA reports another amount for this refund than the one recorded."""
+        return self.robokassa_amount is not None and self.robokassa_amount != self.amount

@@ -18,7 +18,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import requests
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
@@ -33,10 +32,12 @@ from ..gateway.fiscal import (
     attach_receipt,
     receipt_status,
 )
+from ..gateway.transport import Transport
 from ..models import Invoice, InvoiceStatus, SecondReceipt, SecondReceiptState
 from ..protocol import HOSTS, PREPAYMENT_METHODS, second_receipt_payload
 from ..signals import final_receipt_registered, final_receipt_sent
 from .reconciliation import invoice_config
+from .refund_lines import lines_after_refunds
 from .transitions import announce, check_later, move
 
 logger = logging.getLogger("wagtail_robokassa.receipts")
@@ -65,6 +66,12 @@ def prepaid_lines(invoice: Invoice) -> list[dict[str, Any]]:
     ]
 
 
+def final_lines(invoice: Invoice) -> list[dict[str, Any]]:
+    """What the final receipt hands over: the prepaid lines, less what finished refunds
+    returned."""
+    return lines_after_refunds(invoice, prepaid_lines(invoice))
+
+
 def why_no_final_receipt(invoice: Invoice, config: MerchantConfig) -> str:
     """Why ``invoice`` cannot get a final receipt now (``""`` when it can)."""
     existing = SecondReceipt.objects.filter(invoice=invoice).first()
@@ -86,6 +93,10 @@ def _why_not_sendable(invoice: Invoice, config: MerchantConfig) -> str:
         return _("The buyer's e-mail is needed to send them the final receipt.")
     if invoice.refunded >= invoice.amount:
         return _("The payment was refunded in full: there is nothing to hand over.")
+    if invoice.refund_reserved >= invoice.amount:
+        return _("A refund of the whole payment is open: the final receipt waits until it settles.")
+    if not final_lines(invoice):
+        return _("Every prepaid line was refunded: there is nothing to hand over.")
     if invoice.is_test and not setting("ROBOKASSA_FISCAL_URL", ""):
         return _("ROBOKASSA registers no receipts for test payments.")
     return ""
@@ -110,7 +121,7 @@ def request_final_receipt(invoice: Invoice, *, user: Any = None) -> SecondReceip
         with transaction.atomic():
             receipt = SecondReceipt.objects.create(
                 invoice=invoice,
-                total=_total(prepaid_lines(invoice)),
+                total=_total(final_lines(invoice)),
                 requested_by=user if getattr(user, "pk", None) else None,
             )
     except IntegrityError:  # asked at the same moment: the other request's row
@@ -127,14 +138,14 @@ def build_payload(receipt: SecondReceipt, config: MerchantConfig) -> dict[str, A
         receipt_id=receipt.receipt_id,
         inv_id=invoice.pk,
         url=site.root_url if site is not None else "",
-        items=[_exact(line) for line in prepaid_lines(invoice)],
+        items=[_exact(line) for line in final_lines(invoice)],
         email=invoice.email,
         sno=(invoice.receipt or {}).get("sno") or config.receipt_sno,
     )
 
 
 def send_final_receipt(
-    receipt: SecondReceipt, *, session: requests.Session | None = None
+    receipt: SecondReceipt, *, transport: Transport | None = None
 ) -> SecondReceipt:
     """Send a requested final receipt once (another caller's claim wins)."""
     if not SecondReceipt.objects.filter(pk=receipt.pk, state=SecondReceiptState.REQUESTED).update(
@@ -147,7 +158,7 @@ def send_final_receipt(
     try:
         payload = build_payload(receipt, config)
         SecondReceipt.objects.filter(pk=receipt.pk).update(payload=payload)  # what is sent
-        description = attach_receipt(config, payload, is_test=invoice.is_test, session=session)
+        description = attach_receipt(config, payload, is_test=invoice.is_test, transport=transport)
     except (ReceiptNotSent, ReceiptRefused, ImproperlyConfigured) as error:
         _move(receipt, SecondReceiptState.SENDING, SecondReceiptState.FAILED, message=str(error))
     except ReceiptUncertain as error:
@@ -173,7 +184,7 @@ def send_final_receipt(
 
 
 def follow_final_receipt(
-    receipt: SecondReceipt, *, session: requests.Session | None = None
+    receipt: SecondReceipt, *, transport: Transport | None = None
 ) -> SecondReceipt:
     """Ask ROBOKASSA whether a sent receipt, or one whose outcome is unknown (its id is known),
     is registered, and keep its fiscal details. An unknown one that is not registered stays
@@ -185,7 +196,10 @@ def follow_final_receipt(
     now = timezone.now()
     try:
         status = receipt_status(
-            invoice_config(invoice), receipt.receipt_id, is_test=invoice.is_test, session=session
+            invoice_config(invoice),
+            receipt.receipt_id,
+            is_test=invoice.is_test,
+            transport=transport,
         )
     except (ReceiptUncertain, ImproperlyConfigured) as error:
         _poll_later(receipt, now, receipt.message if leaving == "unknown" else str(error))
@@ -208,15 +222,16 @@ def follow_final_receipt(
 
 
 def follow_final_receipts(
-    *, limit: int = 100, session: requests.Session | None = None
+    *, limit: int = 100, transport: Transport | None = None
 ) -> dict[str, int]:
     """Send the requested receipts left unsent, mark the interrupted ones unknown, and ask about
     the sent ones whose next check is due; returns the counts."""
+    transport = transport or Transport.background()
     now = timezone.now()
     receipts = SecondReceipt.objects.select_related("invoice").order_by("created_at")
     unsent = receipts.filter(state=SecondReceiptState.REQUESTED, updated_at__lte=now - UNSENT_AFTER)
     sent = sum(
-        send_final_receipt(receipt, session=session).state != SecondReceiptState.REQUESTED
+        send_final_receipt(receipt, transport=transport).state != SecondReceiptState.REQUESTED
         for receipt in unsent[:limit]
     )
     interrupted = SecondReceipt.objects.filter(
@@ -229,7 +244,7 @@ def follow_final_receipts(
     )
     due = receipts.filter(state__in=FOLLOWED_STATES, next_poll_at__lte=now)[:limit]
     registered = sum(
-        follow_final_receipt(receipt, session=session).state == SecondReceiptState.REGISTERED
+        follow_final_receipt(receipt, transport=transport).state == SecondReceiptState.REGISTERED
         for receipt in due
     )
     return {"sent": sent, "interrupted": interrupted, "registered": registered}
@@ -274,6 +289,7 @@ def _announce(signal: Signal, receipt: SecondReceipt) -> None:
 __all__ = [
     "FinalReceiptRefusedHere",
     "build_payload",
+    "final_lines",
     "follow_final_receipt",
     "follow_final_receipts",
     "prepaid_lines",

@@ -1,17 +1,22 @@
 """Refunds: the only code that creates and advances a ``Refund``.
 
 1. ``request_refund`` records the click (its ``key``) and reserves the amount on the invoice in
-   one transaction: a conditional ``UPDATE`` that only succeeds while the reservations stay
-   within what was paid, backed by the invoice's check constraint. A second submission of the
-   same key returns the same refund.
+   one transaction: the invoice's row is locked and read again (an ``Invoice`` object the caller
+   kept may be stale), a conditional ``UPDATE`` only succeeds while the reservations stay within
+   what was paid, backed by the invoice's check constraint, and the receipt lines must add up
+   to the amount (``refund_lines``). A second submission of the same key returns the same
+   refund. ``RefundSum`` is always sent: "the rest" is an amount, never ROBOKASSA's "all that is
+   left", which would refund more than recorded while another refund is open.
 2. ``send_refund`` claims the refund (``requested`` → ``sending``, one sender wins), finds the
-   operation key and sends the request: ``processing`` when ROBOKASSA accepted it, ``failed``
+   operation key (from ROBOKASSA's status interface, never from a notification's unsigned
+   parameters) and sends the request: ``processing`` when ROBOKASSA accepted it, ``failed``
    (and the reservation released) when it refused or was never reached, ``unknown`` when the
    request may have arrived — an unknown refund is never sent again; staff settle it after
    checking the cabinet.
 3. ``follow_refund`` asks where a processing refund is: ``finished`` adds its amount to the
-   invoice's ``refunded``, ``cancelled`` releases the reservation. Each transition is a
-   conditional ``UPDATE`` from the state it leaves, so it happens once.
+   invoice's ``refunded``, ``cancelled`` releases the reservation; an amount at ROBOKASSA other
+   than the refund's is kept on the refund for staff (``robokassa_amount``). Each transition is
+   a conditional ``UPDATE`` from the state it leaves, so it happens once.
 """
 
 from __future__ import annotations
@@ -20,10 +25,9 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import requests
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import Signal
@@ -42,15 +46,26 @@ from ..gateway.refunds import (
     refund_state,
 )
 from ..gateway.status import StatusCheckError, check_status
-from ..models import Invoice, InvoiceStatus, Refund, RefundState, SuccessNotification
+from ..gateway.transport import Transport
+from ..models import (
+    Invoice,
+    InvoiceStatus,
+    NotificationSource,
+    Refund,
+    RefundState,
+    SuccessNotification,
+)
 from ..protocol import HOSTS
 from ..signals import refund_failed, refund_finished, refund_requested
 from .reconciliation import invoice_config
+from .refund_lines import LinesRefused, checked_lines
 from .storable import storable
 from .transitions import announce, check_later, move
 
 logger = logging.getLogger("wagtail_robokassa.refunds")
 
+#: What an amount column holds (10 digits, 2 of them decimals).
+MAX_AMOUNT = Decimal(10**8)
 #: The first wait between two state checks of a processing refund, doubling up to the second.
 FIRST_POLL, MAX_POLL = timedelta(minutes=2), timedelta(hours=6)
 
@@ -67,6 +82,11 @@ def why_not_refundable(invoice: Invoice, config: MerchantConfig) -> str:
         return _("ROBOKASSA's Refund API serves ROBOKASSA Russia only: refund it in the cabinet.")
     if invoice.is_test and not setting("ROBOKASSA_REFUND_URL", ""):
         return _("ROBOKASSA has no test mode for refunds: a test payment cannot be refunded.")
+    if not config.password3:
+        return _(
+            "Password #3 is not configured: refunds are signed with it. Ask ROBOKASSA's "
+            "support for it and enter it in Settings → ROBOKASSA."
+        )
     if invoice.refund_reserved >= invoice.amount:
         return _("The whole amount has already been refunded or is being refunded.")
     return ""
@@ -92,36 +112,10 @@ def request_refund(
     existing = Refund.objects.filter(key=key).first()
     if existing is not None:
         return existing
-    problem = why_not_refundable(invoice, invoice_config(invoice))
-    if problem:
-        raise RefundRefusedHere(problem)
-    left = remaining(invoice)
-    amount = left if amount is None else amount
-    if not Decimal(0) < amount <= left or amount != amount.quantize(Decimal("0.01")):
-        raise RefundRefusedHere(
-            _("A refund must be more than 0 and at most %(left)s, with at most two decimals.")
-            % {"left": left}
-        )
+    asked = _money(amount)
     try:
         with transaction.atomic():
-            reserved = Invoice.objects.filter(
-                pk=invoice.pk,
-                status=InvoiceStatus.PAID,
-                refund_reserved__lte=F("amount") - amount,
-            ).update(refund_reserved=F("refund_reserved") + amount)
-            if not reserved:
-                raise RefundRefusedHere(
-                    _("Another refund of this payment was asked for meanwhile: try again.")
-                )
-            refund = Refund.objects.create(
-                invoice=invoice,
-                amount=amount,
-                whole_remainder=amount == left,
-                items=_stored_items(items),
-                reason=storable(reason[:255]),
-                key=key,
-                requested_by=user if getattr(user, "pk", None) else None,
-            )
+            refund = _record(invoice, asked, key, items, reason, user)
     except IntegrityError:
         # The same key at the same moment: the other transaction recorded it (this one's
         # reservation was rolled back with it).
@@ -129,9 +123,74 @@ def request_refund(
         if existing is None:
             raise
         return existing
-    invoice.refund_reserved += amount
-    logger.info("ROBOKASSA refund of %s requested for InvId %s", amount, invoice.pk)
+    invoice.refund_reserved = refund.invoice.refund_reserved
+    logger.info("ROBOKASSA refund of %s requested for InvId %s", refund.amount, invoice.pk)
     return refund
+
+
+def _money(amount: Any) -> Decimal | None:
+    """``amount`` as a finite ``Decimal`` (None: all that remains). Raises
+    ``RefundRefusedHere`` for anything else: a float, NaN, an infinity, text."""
+    if amount is None:
+        return None
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise RefundRefusedHere(_("A refund's amount must be a Decimal."))
+    try:
+        value = Decimal(amount)
+        finite = value.is_finite() and value == value.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        finite = False
+    if not finite:
+        raise RefundRefusedHere(_("A refund's amount must be a sum in roubles and kopecks."))
+    return value
+
+
+def _record(
+    invoice: Invoice,
+    amount: Decimal | None,
+    key: uuid.UUID,
+    items: list[dict[str, Any]] | None,
+    reason: str,
+    user: Any,
+) -> Refund:
+    """Inside a transaction: lock and read the invoice again, reserve the amount, check the
+    lines, record the refund."""
+    current = Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+    if current is None:
+        raise RefundRefusedHere(_("Only a paid payment can be refunded."))
+    problem = why_not_refundable(current, invoice_config(current))
+    if problem:
+        raise RefundRefusedHere(problem)
+    left = remaining(current)
+    amount = left if amount is None else amount
+    if not Decimal(0) < amount <= left:
+        raise RefundRefusedHere(
+            _("A refund must be more than 0 and at most %(left)s, with at most two decimals.")
+            % {"left": left}
+        )
+    reserved = Invoice.objects.filter(
+        pk=current.pk,
+        status=InvoiceStatus.PAID,
+        refund_reserved__lte=F("amount") - amount,
+    ).update(refund_reserved=F("refund_reserved") + amount)
+    if not reserved:
+        raise RefundRefusedHere(
+            _("Another refund of this payment was asked for meanwhile: try again.")
+        )
+    try:
+        lines = checked_lines(current, amount, items)
+    except LinesRefused as refusal:
+        raise RefundRefusedHere(str(refusal)) from None
+    current.refund_reserved += amount
+    return Refund.objects.create(
+        invoice=current,
+        amount=amount,
+        whole_remainder=amount == left,
+        items=_stored_items(lines),
+        reason=storable(reason[:255]),
+        key=key,
+        requested_by=user if getattr(user, "pk", None) else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -142,7 +201,7 @@ class Sent:
     sent: bool
 
 
-def send_refund(refund: Refund, *, session: requests.Session | None = None) -> Sent:
+def send_refund(refund: Refund, *, transport: Transport | None = None) -> Sent:
     """Send a requested refund once (another caller's claim wins: nothing is sent twice)."""
     if not Refund.objects.filter(pk=refund.pk, state=RefundState.REQUESTED).update(
         state=RefundState.SENDING, updated_at=timezone.now()
@@ -152,10 +211,9 @@ def send_refund(refund: Refund, *, session: requests.Session | None = None) -> S
     invoice = refund.invoice
     config = invoice_config(invoice)
     try:
-        op_key = operation_key(invoice, config, session=session)
-        amount = None if refund.whole_remainder else refund.amount
+        op_key = operation_key(invoice, config, transport=transport)
         request_id = create_refund(
-            config, op_key, amount, _sent_items(refund.items), session=session
+            config, op_key, refund.amount, _sent_items(refund.items), transport=transport
         )
     except (RefundNotSent, RefundRefused, StatusCheckError, OperationKeyMissing) as error:
         _settle(refund, RefundState.FAILED, str(error), release=True)
@@ -208,19 +266,20 @@ class OperationKeyMissing(Exception):
 
 
 def operation_key(
-    invoice: Invoice, config: MerchantConfig, *, session: requests.Session | None = None
+    invoice: Invoice, config: MerchantConfig, *, transport: Transport | None = None
 ) -> str:
-    """The payment's ``OpKey``: kept from a status check's notification, else asked from the
-    status interface (signed with the shop's own algorithm). Raises ``StatusCheckError`` or
-    ``OperationKeyMissing``."""
+    """The payment's ``OpKey``: kept from a status check, else asked from the status interface
+    (signed with the shop's own algorithm). Never from a Result URL notification: ROBOKASSA
+    sends none there, and its signature does not cover extra parameters, so one found there was
+    put there by someone else. Raises ``StatusCheckError`` or ``OperationKeyMissing``."""
     kept = (
-        SuccessNotification.objects.filter(invoice=invoice)
+        SuccessNotification.objects.filter(invoice=invoice, source=NotificationSource.STATUS_CHECK)
         .values_list("params__OpKey", flat=True)
         .first()
     )
     if isinstance(kept, str) and kept:
         return kept
-    state = check_status(config, invoice.pk, is_test=invoice.is_test, session=session)
+    state = check_status(config, invoice.pk, is_test=invoice.is_test, transport=transport)
     if not state.is_paid or not state.op_key:
         raise OperationKeyMissing(
             _("ROBOKASSA does not show this payment as paid: there is nothing to refund.")
@@ -228,16 +287,17 @@ def operation_key(
     return state.op_key
 
 
-def follow_refund(refund: Refund, *, session: requests.Session | None = None) -> Refund:
+def follow_refund(refund: Refund, *, transport: Transport | None = None) -> Refund:
     """Ask ROBOKASSA where a processing refund is, and settle it when it has settled."""
     if refund.state != RefundState.PROCESSING or not refund.request_id:
         return refund
     now = timezone.now()
     try:
-        status = refund_state(refund.request_id, session=session)
+        status = refund_state(refund.request_id, transport=transport)
     except RefundError as error:
         _poll_later(refund, now, str(error))
         return refund
+    _keep_robokassa_amount(refund, status.amount)
     if status.label == "finished":
         _settle(refund, RefundState.FINISHED, "", refunded=True)
     elif status.label in ("canceled", "cancelled"):
@@ -253,15 +313,33 @@ def follow_refund(refund: Refund, *, session: requests.Session | None = None) ->
 UNSENT_AFTER, INTERRUPTED_AFTER = timedelta(minutes=2), timedelta(minutes=10)
 
 
-def follow_open_refunds(
-    *, limit: int = 100, session: requests.Session | None = None
-) -> dict[str, int]:
+def _keep_robokassa_amount(refund: Refund, amount: Decimal | None) -> None:
+    """ROBOKASSA's amount for the refund, kept when it differs from the refund's own (staff are
+    told: the payment's books and ROBOKASSA's disagree)."""
+    if amount is None or amount == refund.amount or amount == refund.robokassa_amount:
+        return
+    if not amount.copy_abs() < MAX_AMOUNT:  # nothing a payment could hold: kept as the largest
+        amount = MAX_AMOUNT - Decimal("0.01")
+    amount = amount.quantize(Decimal("0.01"))
+    Refund.objects.filter(pk=refund.pk).update(robokassa_amount=amount)
+    refund.robokassa_amount = amount
+    logger.warning(
+        "ROBOKASSA reports refund %s of InvId %s as %s, recorded as %s",
+        refund.pk,
+        refund.invoice_id,
+        amount,
+        refund.amount,
+    )
+
+
+def follow_open_refunds(*, limit: int = 100, transport: Transport | None = None) -> dict[str, int]:
     """Send the requested refunds left unsent, mark the interrupted ones unknown, and ask about
     the processing ones whose next check is due; returns the counts."""
+    transport = transport or Transport.background()
     now = timezone.now()
     open_refunds = Refund.objects.select_related("invoice").order_by("created_at")
     unsent = open_refunds.filter(state=RefundState.REQUESTED, created_at__lte=now - UNSENT_AFTER)
-    sent = sum(send_refund(refund, session=session).sent for refund in unsent[:limit])
+    sent = sum(send_refund(refund, transport=transport).sent for refund in unsent[:limit])
     interrupted = Refund.objects.filter(
         state=RefundState.SENDING, updated_at__lte=now - INTERRUPTED_AFTER
     ).update(
@@ -271,7 +349,7 @@ def follow_open_refunds(
     )
     due = open_refunds.filter(state=RefundState.PROCESSING, next_poll_at__lte=now)[:limit]
     settled = sum(
-        follow_refund(refund, session=session).state != RefundState.PROCESSING for refund in due
+        follow_refund(refund, transport=transport).state != RefundState.PROCESSING for refund in due
     )
     return {"sent": sent, "interrupted": interrupted, "settled": settled}
 
@@ -310,7 +388,7 @@ def _settle(
 
 
 def follow_unknown_refund(
-    refund: Refund, request_id: str, *, session: requests.Session | None = None
+    refund: Refund, request_id: str, *, transport: Transport | None = None
 ) -> Refund:
     """An unknown refund that staff found in the ROBOKASSA cabinet: follow it by its request
     id, once ``Refund/GetState`` confirms that ROBOKASSA knows it for this amount. Raises
@@ -320,13 +398,18 @@ def follow_unknown_refund(
     request_id = request_id.strip()
     if not is_request_id(request_id):  # before any query: odd bytes never reach the database
         raise RefundRefusedHere(str(NOT_A_REQUEST_ID))
-    if Refund.objects.filter(request_id=request_id).exclude(pk=refund.pk).exists():
+    request_id = request_id.lower()  # one form under the unique constraint
+    if Refund.objects.filter(request_id__iexact=request_id).exclude(pk=refund.pk).exists():
         raise RefundRefusedHere(_("This request id belongs to another refund."))
     try:
-        status = refund_state(request_id, session=session)
+        status = refund_state(request_id, transport=transport)
     except RefundError as error:
         raise RefundRefusedHere(str(error)) from None
-    if status.amount is not None and status.amount != refund.amount:
+    if status.amount is None:
+        raise RefundRefusedHere(
+            _("ROBOKASSA's answer gives no amount for that request: it cannot be matched.")
+        )
+    if status.amount != refund.amount:
         raise RefundRefusedHere(
             _("That request refunds %(found)s, not %(amount)s.")
             % {"found": status.amount, "amount": refund.amount}
@@ -346,7 +429,7 @@ def follow_unknown_refund(
     if moved:
         _announce(refund_requested, refund)
     refund.refresh_from_db()
-    return follow_refund(refund, session=session)
+    return follow_refund(refund, transport=transport)
 
 
 def abandon_unknown_refund(refund: Refund) -> Refund:

@@ -24,3 +24,10 @@ def money(context: Any, value: Decimal | None) -> str:
 def moment(value: datetime | None) -> str:
     """``{{ created_at|moment }}``: in the active time zone, in the admin's one format."""
     return display.moment(value)
+
+
+@register.filter
+def quantity(value: Any) -> str:
+    """``{{ line.Quantity|quantity }}``: a receipt quantity without trailing zeros, in the
+    active language's format (``1,5``)."""
+    return display.quantity(value)

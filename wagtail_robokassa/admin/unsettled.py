@@ -1,0 +1,77 @@
+"""Money whose fate staff must settle, on the dashboard: refunds whose outcome is unknown (how
+many, how much they keep reserved, since when) and refunds for which ROBOKASSA reports another
+amount than the one recorded. Shown to staff who may view refunds, in one query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, F, Min, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.components import Component
+
+from ..models import Refund, RefundState
+from .permissions import policy_for
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    unknown: int
+    reserved: Decimal
+    since: datetime | None
+    differing: int
+
+    def __bool__(self) -> bool:
+        return bool(self.unknown or self.differing)
+
+
+def unsettled() -> Unsettled:
+    unknown = Q(state=RefundState.UNKNOWN)
+    differing = Q(robokassa_amount__isnull=False) & ~Q(robokassa_amount=F("amount"))
+    row = Refund.objects.aggregate(
+        unknown=Count("pk", filter=unknown),
+        reserved=Sum("amount", filter=unknown),
+        since=Min("created_at", filter=unknown),
+        differing=Count("pk", filter=differing),
+    )
+    return Unsettled(
+        unknown=row["unknown"],
+        reserved=row["reserved"] or Decimal(0),
+        since=row["since"],
+        differing=row["differing"],
+    )
+
+
+def can_view_refunds(user: Any) -> bool:
+    return policy_for(Refund).user_has_permission(user, "view")
+
+
+class UnsettledPanel(Component):
+    """A warning on the dashboard while refunds wait for staff."""
+
+    name = "robokassa_unsettled"
+    order = 104
+    template_name = "wagtail_robokassa/admin/unsettled_panel.html"
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
+        refunds = reverse("robokassa_refunds:index")
+        return {
+            "request": self.request,
+            "unsettled": unsettled(),
+            "unknown_url": f"{refunds}?state={RefundState.UNKNOWN}",
+            "refunds_url": refunds,
+            "heading": _("ROBOKASSA: refunds to settle"),
+        }
+
+    def render_html(self, parent_context: Any = None) -> str:
+        context = self.get_context_data(parent_context)
+        if not context["unsettled"]:
+            return ""
+        return super().render_html(parent_context)
