@@ -1,7 +1,10 @@
 """Passwords encrypted at rest, with keys that never live in the database.
 
-A dump of the settings table shows tokens, not passwords: whoever holds it cannot forge a
-notification (Password#2) or a refund (Password#3).
+A dump of the settings table (or ``manage.py dumpdata``) shows tokens, not passwords: whoever
+holds it cannot forge a notification (Password#2) or a refund (Password#3). Each token is bound
+to the model, field and row it was written for (``binding``): copied into another Site's row or
+another field, it opens nothing. A stored value that is not such a token (plain text, or a token
+of the first, unbound kind) reads as unreadable: the settings panel asks for it again.
 
 Keys: ``ROBOKASSA_ENCRYPTION_KEYS`` (a list; the first encrypts, every one decrypts), or, when it
 is not set, keys derived from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``. Each key is any secret
@@ -20,7 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
-PREFIX = "rbk1:"  # marks a token, so that rows written before encryption are told apart
+PREFIX = "rbk2:"  # marks a bound token
+LEGACY_PREFIX = "rbk1:"  # an unbound token, as written before tokens were bound (migration 0012)
 _SALT = b"wagtail-robokassa"
 _INFO = b"settings-passwords"
 
@@ -62,38 +66,60 @@ def fernet() -> MultiFernet:
     return _fernet(key_texts())
 
 
+def binding(label: str, field: str, row: object) -> str:
+    """What a token is bound to: ``app.model``, the field and the row (its Site's id)."""
+    return f"{label}.{field}:{row}"
+
+
 def is_encrypted(stored: str) -> bool:
     return stored.startswith(PREFIX)
 
 
-def encrypt(text: str) -> str:
-    """A token for ``text`` under the first key; the empty string stays empty."""
+def seal(text: str, bound_to: str) -> str:
+    """A token for ``text`` under the first key, opened only for ``bound_to``; the empty
+    string stays empty."""
     if not text:
         return ""
-    return PREFIX + fernet().encrypt(text.encode()).decode("ascii")
+    plain = f"{bound_to}\n{text}".encode()
+    return PREFIX + fernet().encrypt(plain).decode("ascii")
 
 
-def decrypt(stored: str) -> str:
-    """The password behind a stored value, or an ``UnreadableSecret`` when no key opens it.
-    A value stored before encryption (no prefix) is returned as it is."""
-    if not stored or not is_encrypted(stored):
+def open_token(stored: str, bound_to: str) -> str:
+    """The password behind a stored token written for ``bound_to``, else an
+    ``UnreadableSecret``: no key opens it, it was written for another row or field, or it is
+    no token at all."""
+    if not stored:
         return stored
-    try:
-        return fernet().decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
-    except (InvalidToken, ValueError, UnicodeError):
+    plain = _decrypt(stored, PREFIX)
+    if plain is None:
         return UnreadableSecret(stored)
+    written_for, _, text = plain.partition("\n")
+    return text if written_for == bound_to else UnreadableSecret(stored)
+
+
+def open_legacy(stored: str) -> str | None:
+    """The password behind an unbound token of the first kind (None when it is not one or no
+    key opens it), for the migration that binds them."""
+    return _decrypt(stored, LEGACY_PREFIX)
+
+
+def _decrypt(stored: str, prefix: str) -> str | None:
+    if not stored.startswith(prefix):
+        return None
+    try:
+        return fernet().decrypt(stored[len(prefix) :].encode("ascii")).decode()
+    except (InvalidToken, ValueError, UnicodeError):
+        return None
 
 
 def needs_reencryption(stored: str) -> bool:
-    """Whether a stored value is in plain text, or encrypted with a key other than the first."""
-    if not stored:
+    """Whether a stored token is encrypted with a key other than the first."""
+    if not stored or not is_encrypted(stored):
         return False
-    if not is_encrypted(stored):
-        return True
     token = stored[len(PREFIX) :].encode("ascii")
     first = Fernet(_derive(key_texts()[0]))
     try:
         first.decrypt(token)
-    except InvalidToken:
+    except (InvalidToken, ValueError):
         return True
     return False

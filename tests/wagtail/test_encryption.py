@@ -46,7 +46,7 @@ def test_a_dump_of_the_table_shows_no_password(shop):
     text = dump()
     for password in PASSWORDS.values():
         assert password not in text
-    assert text.count("rbk1:") == len(PASSWORDS)
+    assert text.count("rbk2:") == len(PASSWORDS)
     shop.refresh_from_db()
     assert {name: getattr(shop, name) for name in PASSWORDS} == PASSWORDS
 
@@ -128,28 +128,121 @@ def test_reencrypt_reports_what_no_key_opens(shop, settings):
     assert "password1" in err.getvalue()
 
 
-def test_rows_stored_before_encryption_are_encrypted_by_the_migration(shop):
+def write_raw(**values):
+    table = connection.ops.quote_name(RobokassaSettings._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(name)} = %s" for name in values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {columns}", list(values.values()))  # noqa: S608
+
+
+class Editor:
+    connection = connection
+
+
+def migration_0012():
     import importlib
 
+    return importlib.import_module("wagtail_robokassa.migrations.0012_bound_password_tokens")
+
+
+def test_a_value_stored_without_encryption_is_refused_until_the_migration_binds_it(shop):
     from django.apps import apps
-    from django.db import connection as conn
 
-    module = importlib.import_module("wagtail_robokassa.migrations.0003_encrypted_passwords")
-    table = conn.ops.quote_name(RobokassaSettings._meta.db_table)
-    with conn.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET password2 = %s", ["plain-before-upgrade"])  # noqa: S608
+    from wagtail_robokassa.crypto import fernet
+
+    legacy = "rbk1:" + fernet().encrypt(b"from-an-unbound-token").decode()
+    write_raw(password2="plain-before-upgrade", password1=legacy)
     shop.refresh_from_db()
-    assert shop.password2 == "plain-before-upgrade"  # readable during the upgrade
+    assert isinstance(shop.password2, UnreadableSecret)  # never used as the password it holds
+    assert isinstance(shop.password1, UnreadableSecret)  # an unbound token is no better
+    assert isinstance(get_config(shop.site).password2, UnreadableSecret)
 
-    class Editor:
-        connection = conn
-
-    module.encrypt_stored_passwords(apps, Editor())
+    migration_0012().bind_tokens(apps, Editor())
     assert "plain-before-upgrade" not in dump()
     shop.refresh_from_db()
-    assert shop.password2 == "plain-before-upgrade"
-    module.decrypt_stored_passwords(apps, Editor())
-    assert "plain-before-upgrade" in dump()
+    assert (shop.password2, shop.password1) == ("plain-before-upgrade", "from-an-unbound-token")
+    assert shop.password3 == PASSWORDS["password3"]  # bound tokens are left as they are
+    before = dump()
+    migration_0012().bind_tokens(apps, Editor())  # once: a second run changes nothing
+    assert dump() == before
+
+    migration_0012().unbind_tokens(apps, Editor())
+    assert dump().count("rbk1:") == len(PASSWORDS)
+    migration_0012().bind_tokens(apps, Editor())
+    shop.refresh_from_db()
+    assert {name: getattr(shop, name) for name in PASSWORDS} == {
+        **PASSWORDS,
+        "password1": "from-an-unbound-token",
+        "password2": "plain-before-upgrade",
+    }
+
+
+def test_a_token_copied_to_another_sites_row_or_field_opens_nothing(shop):
+    from wagtail.models import Site
+
+    other_site = Site.objects.create(hostname="other.example", root_page=shop.site.root_page)
+    other = RobokassaSettings.objects.create(site=other_site, login="other", password2="theirs")
+    token = stored_tokens()[shop.pk]["password2"]
+    table = connection.ops.quote_name(RobokassaSettings._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET password2 = %s WHERE id = %s", [token, other.pk])  # noqa: S608
+        cursor.execute(f"UPDATE {table} SET password1 = %s WHERE id = %s", [token, shop.pk])  # noqa: S608
+    other.refresh_from_db()
+    shop.refresh_from_db()
+    assert isinstance(other.password2, UnreadableSecret)  # Site 1's Password #2 in Site 2's row
+    assert isinstance(shop.password1, UnreadableSecret)  # Password #2 in the Password #1 field
+    assert shop.password2 == PASSWORDS["password2"]  # where it was written, it still opens
+    assert isinstance(get_config(other_site).password2, UnreadableSecret)
+
+
+def test_dumpdata_holds_no_password_and_loads_back(shop, tmp_path):
+    import json
+
+    out = io.StringIO()
+    call_command("dumpdata", "wagtail_robokassa.robokassasettings", stdout=out)
+    text = out.getvalue()
+    for password in PASSWORDS.values():
+        assert password not in text
+        assert json.dumps(password)[1:-1] not in text  # nor escaped
+    (fields,) = [row["fields"] for row in json.loads(text)]
+    assert all(fields[name].startswith("rbk2:") for name in PASSWORDS)
+
+    fixture = tmp_path / "shop.json"
+    fixture.write_text(text)
+    RobokassaSettings.objects.all().delete()
+    call_command("loaddata", str(fixture), verbosity=0)
+    loaded = RobokassaSettings.objects.get()
+    assert {name: getattr(loaded, name) for name in PASSWORDS} == PASSWORDS
+    assert "rbk2:" in dump()
+    for password in PASSWORDS.values():
+        assert password not in dump()
+
+
+def test_a_dump_loads_only_where_the_keys_are(shop, tmp_path, settings):
+    out = io.StringIO()
+    call_command("dumpdata", "wagtail_robokassa.robokassasettings", stdout=out)
+    fixture = tmp_path / "shop.json"
+    fixture.write_text(out.getvalue())
+    RobokassaSettings.objects.all().delete()
+    settings.ROBOKASSA_ENCRYPTION_KEYS = ["another server's key"]
+    call_command("loaddata", str(fixture), verbosity=0)
+    assert isinstance(RobokassaSettings.objects.get().password2, UnreadableSecret)
+    settings.ROBOKASSA_ENCRYPTION_KEYS = None
+    assert RobokassaSettings.objects.get().password2 == PASSWORDS["password2"]  # kept as it was
+
+
+def test_a_bulk_update_binds_each_rows_token(shop):
+    from wagtail.models import Site
+
+    other_site = Site.objects.create(hostname="other.example", root_page=shop.site.root_page)
+    RobokassaSettings.objects.create(site=other_site, login="other")
+    assert RobokassaSettings.objects.update(password2="the-same-for-all") == 2
+    rows = list(RobokassaSettings.objects.all())
+    assert [row.password2 for row in rows] == ["the-same-for-all"] * 2
+    tokens = [stored_tokens()[row.pk]["password2"] for row in rows]
+    assert tokens[0] != tokens[1]
+    with pytest.raises(ValueError, match="plain value is refused"):
+        RobokassaSettings._base_manager.update(password1="written around the binding")
 
 
 @pytest.mark.parametrize("keys", [[""], [None], [123]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
@@ -32,15 +32,34 @@ PAYMENT_OBJECTS = choices("payment_object")
 
 
 class RevisedQuerySet(models.QuerySet):
-    """Every bulk update gives the rows a new revision, as ``save()`` does."""
+    """Every bulk update gives the rows a new revision, as ``save()`` does; a password set in
+    bulk is sealed for each row (its token is bound to the row)."""
 
     def update(self, **kwargs: Any) -> int:
         kwargs.setdefault("revision", uuid.uuid4())
-        return super().update(**kwargs)
+        fields = {name: self.model._meta.get_field(name) for name in kwargs}
+        secrets = {
+            name: (field, value)
+            for name, value in kwargs.items()
+            if isinstance(field := fields[name], EncryptedSecretField)
+            and isinstance(value, str)
+            and value
+        }
+        if not secrets:
+            return super().update(**kwargs)
+        updated = 0
+        with transaction.atomic(using=self.db):
+            for row in self.select_for_update().only("pk", "site_id"):
+                sealed = {
+                    name: field.seal_for(value, row) for name, (field, value) in secrets.items()
+                }
+                rows = self.model._base_manager.using(self.db).filter(pk=row.pk)  # type: ignore[attr-defined]
+                updated += models.QuerySet.update(rows, **{**kwargs, **sealed})
+        return updated
 
 
 def _secret(label: StrOrPromise, help_text: StrOrPromise = "") -> EncryptedSecretField:
-    return EncryptedSecretField(label, blank=True, help_text=help_text)
+    return EncryptedSecretField(label, blank=True, help_text=help_text, bind_to="site")
 
 
 @register_setting(icon="key")
