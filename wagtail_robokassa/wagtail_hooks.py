@@ -9,6 +9,7 @@ register_policies()
 
 from .admin.dashboard import TakingsPanel, TakingsSummaryItem, can_view_takings  # noqa: E402
 from .admin.problems import ProblemsPanel, can_view_rejections  # noqa: E402
+from .admin.site_scope import RobokassaSitesForm  # noqa: E402
 from .admin.unsettled import UnsettledPanel, can_view_refunds  # noqa: E402
 from .admin.viewsets import RobokassaViewSetGroup  # noqa: E402
 
@@ -23,6 +24,11 @@ def robokassa_admin_css() -> str:
     return format_html(
         '<link rel="stylesheet" href="{}">', static("wagtail_robokassa/admin/admin.css")
     )
+
+
+@hooks.register("register_group_permission_panel")
+def robokassa_sites_panel():
+    return RobokassaSitesForm
 
 
 @hooks.register("construct_homepage_summary_items")

@@ -16,11 +16,15 @@ from ..services.config import config_for_request
 from . import display, stats
 from .charts import takings_chart
 from .permissions import policy_for
+from .site_scope import sees_every_site
 
 
 def can_view_takings(user: Any) -> bool:
-    """Takings are sums of notifications: whoever may view notifications may see them."""
-    return policy_for(SuccessNotification).user_has_permission(user, "view")
+    """Takings are sums of notifications: whoever may view notifications may see them (every
+    Site's, so with per-Site permissions only staff allowed on every Site)."""
+    return policy_for(SuccessNotification).user_has_permission(user, "view") and sees_every_site(
+        user
+    )
 
 
 def shows_test_takings(request: Any) -> bool:

@@ -28,6 +28,7 @@ from ..services.final_receipts import (
 )
 from .payment_actions import PaymentActionMixin
 from .permissions import policy_for
+from .site_scope import may_work_on
 
 FINAL_RECEIPT_ACTION = "send_final_receipt"
 
@@ -101,6 +102,8 @@ def check_final_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_send_final_receipt(request.user):
         raise PermissionDenied
     receipt = get_object_or_404(SecondReceipt.objects.select_related("invoice"), pk=pk)
+    if not may_work_on(request.user, receipt.invoice):
+        raise PermissionDenied
     receipt = follow_final_receipt(receipt)
     if receipt.state == SecondReceiptState.REGISTERED:
         messages.success(
@@ -124,6 +127,8 @@ def send_final_receipt_again(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_send_final_receipt(request.user):
         raise PermissionDenied
     receipt = get_object_or_404(SecondReceipt.objects.select_related("invoice"), pk=pk)
+    if not may_work_on(request.user, receipt.invoice):
+        raise PermissionDenied
     try:
         receipt = send_final_receipt(send_unknown_again(receipt))
     except FinalReceiptRefusedHere as refusal:

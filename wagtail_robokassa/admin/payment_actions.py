@@ -16,6 +16,7 @@ from ..conf import MerchantConfig
 from ..models import Invoice
 from ..protocol import MAX_INV_ID
 from ..services.reconciliation import invoice_config
+from .site_scope import may_work_on
 
 
 class PaymentActionMixin(WagtailAdminTemplateMixin):
@@ -38,6 +39,8 @@ class PaymentActionMixin(WagtailAdminTemplateMixin):
         if not 1 <= pk <= MAX_INV_ID:  # beyond the column's range: no such payment
             raise Http404
         self.invoice = get_object_or_404(Invoice, pk=pk)
+        if not may_work_on(request.user, self.invoice):
+            raise PermissionDenied
         self.problem = self.problem_with(self.invoice, invoice_config(self.invoice))
         return super().dispatch(request, *args, **kwargs)
 

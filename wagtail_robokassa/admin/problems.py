@@ -19,6 +19,7 @@ from wagtail.admin.ui.components import Component
 from ..models import Endpoint, RejectedRequest, RejectionReason, SuccessNotification
 from ..services.diagnosis import explain
 from .permissions import policy_for
+from .site_scope import sees_every_site
 
 #: The dashboard's look-back, and the most problems it lists.
 RECENT = timedelta(hours=24)
@@ -79,7 +80,8 @@ def problems(since: datetime | None = None, limit: int | None = None) -> list[Pr
 
 
 def can_view_rejections(user: Any) -> bool:
-    return policy_for(RejectedRequest).user_has_permission(user, "view")
+    """Refused requests name no Site: with per-Site permissions, for staff of every Site."""
+    return policy_for(RejectedRequest).user_has_permission(user, "view") and sees_every_site(user)
 
 
 class ProblemsPanel(Component):

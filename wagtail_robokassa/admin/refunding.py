@@ -37,6 +37,7 @@ from ..services.refunds import (
 from . import display
 from .payment_actions import PaymentActionMixin
 from .permissions import policy_for
+from .site_scope import may_work_on
 
 REFUND_ACTION = "refund"
 
@@ -229,6 +230,8 @@ def check_refund(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_refund(request.user):
         raise PermissionDenied
     refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
+    if not may_work_on(request.user, refund.invoice):
+        raise PermissionDenied
     refund = follow_refund(refund)
     if refund.state == RefundState.PROCESSING:
         amount = display.amount(refund.amount, currency_of(refund.invoice))
@@ -248,6 +251,8 @@ def settle_refund(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_refund(request.user):
         raise PermissionDenied
     refund = get_object_or_404(Refund.objects.select_related("invoice"), pk=pk)
+    if not may_work_on(request.user, refund.invoice):
+        raise PermissionDenied
     try:
         if "not_made" in request.POST:
             refund = abandon_unknown_refund(refund)

@@ -16,6 +16,7 @@ from ..models import CheckOutcome, Invoice
 from ..protocol import MAX_INV_ID
 from ..services.reconciliation import NOT_CREDITED, CheckResult, reconcile_invoice
 from .permissions import policy_for
+from .site_scope import may_work_on
 
 CHECK_ACTION = "check"
 
@@ -32,6 +33,8 @@ def check_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not 1 <= pk <= MAX_INV_ID:  # beyond the column's range: no such payment
         raise Http404
     invoice = get_object_or_404(Invoice, pk=pk)
+    if not may_work_on(request.user, invoice):
+        raise PermissionDenied
     result = reconcile_invoice(invoice)
     level, text = report(result)
     messages.add_message(request, level, text)

@@ -16,6 +16,7 @@ from wagtail.admin.ui.components import Component
 
 from ..models import Refund, RefundState
 from .permissions import policy_for
+from .site_scope import scoped
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,11 @@ class Unsettled:
         return bool(self.unknown or self.differing)
 
 
-def unsettled() -> Unsettled:
+def unsettled(user: Any = None) -> Unsettled:
     unknown = Q(state=RefundState.UNKNOWN)
     differing = Q(robokassa_amount__isnull=False) & ~Q(robokassa_amount=F("amount"))
-    row = Refund.objects.aggregate(
+    refunds = scoped(Refund.objects.all(), user) if user is not None else Refund.objects.all()
+    row = refunds.aggregate(
         unknown=Count("pk", filter=unknown),
         reserved=Sum("amount", filter=unknown),
         since=Min("created_at", filter=unknown),
@@ -64,7 +66,7 @@ class UnsettledPanel(Component):
         refunds = reverse("robokassa_refunds:index")
         return {
             "request": self.request,
-            "unsettled": unsettled(),
+            "unsettled": unsettled(self.request.user),
             "unknown_url": f"{refunds}?state={RefundState.UNKNOWN}",
             "refunds_url": refunds,
             "heading": _("ROBOKASSA: refunds to settle"),

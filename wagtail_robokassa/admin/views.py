@@ -51,6 +51,7 @@ from .exporting import FORMATS, export_response
 from .filters import MODES
 from .final_receipt import can_send_final_receipt, final_receipt_of
 from .refunding import can_refund
+from .site_scope import scoped
 from .status_check import can_check
 
 _DIGITS = re.compile(r"[0-9]{1,10}\Z")
@@ -117,6 +118,9 @@ class RecordIndexView(Forbidden, IndexView):
     text_search_fields: tuple[str, ...] = ()
     #: The URL name of the export view; None hides the export buttons.
     export_url_name: str | None = None
+
+    def get_base_queryset(self) -> QuerySet:
+        return scoped(super().get_base_queryset(), self.request.user)
 
     def search_queryset(self, queryset: QuerySet) -> QuerySet:
         if not self.is_searching:
@@ -228,6 +232,12 @@ class RecordInspectView(Forbidden, InspectView):
     @cached_property
     def currency(self) -> str:
         return display.currency_of(self.request)
+
+    def get_object(self, queryset: QuerySet | None = None) -> Any:
+        found = super().get_object(queryset)
+        if not scoped(type(found)._default_manager.filter(pk=found.pk), self.request.user):
+            raise Http404  # another Site's: as if it did not exist
+        return found
 
     def get_field_display_value(self, field_name: str, field: Any) -> Any:
         value = getattr(self.object, field_name, None)
