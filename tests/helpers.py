@@ -94,3 +94,15 @@ def forget_settings(settings_fixture, *names):
         setting_changed.send(sender=None, setting=name, value=None, enter=True)
     settings_fixture._to_restore.append(_SignalOnRestore(names))
     return settings_fixture
+
+
+#: A paid payment's receipt: two books (300.00 each) and a delivery (390.00), 990.00 in all.
+BOOK_AND_DELIVERY = {
+    "sno": "usn_income",
+    "items": [
+        {"name": "Книга", "quantity": 2, "sum": "600.00", "tax": "none",
+         "payment_method": "full_payment", "payment_object": "commodity"},
+        {"name": "Доставка", "quantity": 1, "sum": "390.00", "tax": "none",
+         "payment_method": "full_payment", "payment_object": "service"},
+    ],
+}  # fmt: skip

@@ -9,19 +9,11 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from tests.admin.conftest import make_user
-from tests.helpers import LOGIN, make_invoice
+from tests.helpers import BOOK_AND_DELIVERY, LOGIN, make_invoice
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation, EmulatedRefund
 from wagtail_robokassa.models import Invoice, InvoiceStatus, Refund, RefundState
 
-RECEIPT = {
-    "sno": "usn_income",
-    "items": [
-        {"name": "Книга", "quantity": 2, "sum": "600.00", "tax": "none",
-         "payment_method": "full_payment", "payment_object": "commodity"},
-        {"name": "Доставка", "quantity": 1, "sum": "390.00", "tax": "none",
-         "payment_method": "full_payment", "payment_object": "service"},
-    ],
-}  # fmt: skip
+RECEIPT = BOOK_AND_DELIVERY
 
 
 def paid(**fields):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import LOGIN, make_invoice
+from tests.helpers import BOOK_AND_DELIVERY, LOGIN, make_invoice
 from wagtail_robokassa.contrib.emulator.models import (
     EmulatedOperation,
     EmulatedRefund,
@@ -371,15 +371,7 @@ def test_the_emulator_refuses_a_refund_it_could_not_keep(refund_service, client)
 
 # What a refund returns is what it records.
 
-RECEIPT = {
-    "sno": "usn_income",
-    "items": [
-        {"name": "Книга", "quantity": 2, "sum": "600.00", "tax": "none",
-         "payment_method": "full_payment", "payment_object": "commodity"},
-        {"name": "Доставка", "quantity": 1, "sum": "390.00", "tax": "none",
-         "payment_method": "full_payment", "payment_object": "service"},
-    ],
-}  # fmt: skip
+RECEIPT = BOOK_AND_DELIVERY
 
 
 def line(name, quantity, cost):

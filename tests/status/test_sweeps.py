@@ -342,3 +342,44 @@ def test_the_command_draws_a_progress_bar_on_a_terminal(emulator):
     assert "\r[##############################] 3/3\n" in output
     assert re.search(r"^Not found at ROBOKASSA +3$", output, re.MULTILINE)
     assert re.search(r"^checked +3$", output, re.MULTILINE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile):
+    """The worker's tasks end, each within its calls' deadlines, and record what is known:
+    nothing from the network escapes as a failed task."""
+    from decimal import Decimal
+
+    from tests import hostile as faults
+    from wagtail_robokassa.models import Refund, RefundState
+
+    server = hostile(faults.drip())
+    settings.ROBOKASSA_BACKGROUND_DEADLINE = 0.5
+    settings.ROBOKASSA_STATUS_URL = server.url + "/OpStateExt"
+    settings.ROBOKASSA_REFUND_URL = server.url + "/RefundService"
+    settings.ROBOKASSA_FISCAL_URL = server.url + "/RoboFiscal"
+    invoice = pending(timedelta(minutes=20))
+    paid = make_invoice(
+        "10.00", is_test=True, status=InvoiceStatus.PAID, refund_reserved=Decimal(1)
+    )
+    refund = Refund.objects.create(
+        invoice=paid,
+        amount=Decimal("1.00"),
+        state=RefundState.PROCESSING,
+        request_id="3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        next_poll_at=timezone.now(),
+    )
+    with override_settings(TASKS=DATABASE_TASKS):
+        run("--enqueue")
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        from django_tasks_db.models import DBTaskResult
+
+        tasks = {task.task_path.rsplit(".", 1)[-1]: task for task in DBTaskResult.objects.all()}
+    for task in tasks.values():
+        assert task.status == "SUCCESSFUL", task.exception_class_path
+    assert tasks["reconcile_payments"].return_value["unreachable"] == 1
+    invoice.refresh_from_db()
+    assert invoice.last_check == CheckOutcome.FAILED
+    refund.refresh_from_db()
+    assert refund.state == RefundState.PROCESSING  # nothing known: asked again later
+    assert refund.polls == 1

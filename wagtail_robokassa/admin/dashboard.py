@@ -9,12 +9,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.site_summary import SummaryItem
-from wagtail.admin.ui.components import Component
 
 from ..models import SuccessNotification
 from ..services.config import config_for_request
 from . import display, stats
 from .charts import takings_chart
+from .home_panels import HomePanel
 from .permissions import policy_for
 from .site_scope import sees_every_site
 
@@ -46,13 +46,10 @@ class TakingsSummaryItem(SummaryItem):
         return can_view_takings(self.request.user)
 
 
-class TakingsPanel(Component):
+class TakingsPanel(HomePanel):
     name = "robokassa_takings"
     order = 110
     template_name = "wagtail_robokassa/admin/home_panel.html"
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         test = shows_test_takings(self.request)

@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from wagtail.admin.ui.components import Component
 
 from ..models import Endpoint, RejectedRequest, RejectionReason, SuccessNotification
 from ..services.diagnosis import explain
+from .home_panels import WarningPanel
 from .permissions import policy_for
 from .site_scope import sees_every_site
 
@@ -84,21 +84,13 @@ def can_view_rejections(user: Any) -> bool:
     return policy_for(RejectedRequest).user_has_permission(user, "view") and sees_every_site(user)
 
 
-class ProblemsPanel(Component):
+class ProblemsPanel(WarningPanel):
     """A warning on the dashboard while requests are being refused."""
 
     name = "robokassa_problems"
     order = 105
     template_name = "wagtail_robokassa/admin/problems_panel.html"
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
+    warns_about = "problems"
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         return {"problems": problems(limit=SHOWN), "heading": _("ROBOKASSA: refused requests")}
-
-    def render_html(self, parent_context: Any = None) -> str:
-        context = self.get_context_data(parent_context)
-        if not context["problems"]:
-            return ""
-        return super().render_html(parent_context)

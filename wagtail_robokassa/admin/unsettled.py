@@ -12,9 +12,9 @@ from typing import Any
 from django.db.models import Count, F, Min, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.ui.components import Component
 
 from ..models import Refund, RefundState
+from .home_panels import WarningPanel
 from .permissions import policy_for
 from .site_scope import scoped
 
@@ -52,15 +52,13 @@ def can_view_refunds(user: Any) -> bool:
     return policy_for(Refund).user_has_permission(user, "view")
 
 
-class UnsettledPanel(Component):
+class UnsettledPanel(WarningPanel):
     """A warning on the dashboard while refunds wait for staff."""
 
     name = "robokassa_unsettled"
     order = 104
     template_name = "wagtail_robokassa/admin/unsettled_panel.html"
-
-    def __init__(self, request: Any) -> None:
-        self.request = request
+    warns_about = "unsettled"
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         refunds = reverse("robokassa_refunds:index")
@@ -71,9 +69,3 @@ class UnsettledPanel(Component):
             "refunds_url": refunds,
             "heading": _("ROBOKASSA: refunds to settle"),
         }
-
-    def render_html(self, parent_context: Any = None) -> str:
-        context = self.get_context_data(parent_context)
-        if not context["unsettled"]:
-            return ""
-        return super().render_html(parent_context)

@@ -85,6 +85,16 @@ class UnusableAnswer(TransportError):
 
 
 @dataclass(frozen=True)
+class _Request:
+    method: str
+    url: str
+    idempotent: bool
+    body: bytes | None
+    headers: dict[str, str]
+    limit: int
+
+
+@dataclass(frozen=True)
 class Answer:
     status: int
     body: bytes
@@ -212,12 +222,13 @@ class Transport:
         limit: int = MAX_ANSWER_BYTES,
     ) -> Answer:
         """The answer to one request, retried as its kind allows. Raises a ``TransportError``."""
+        request = _Request(method, url, idempotent, body, dict(headers or {}), limit)
         watch = _Watch(time.monotonic() + self.deadline)
         delay = self.backoff
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
-                answer = self._attempt(watch, method, url, body, headers, limit, idempotent)
+                answer = self._attempt(watch, request)
             except NotSent:
                 if last or not _wait(watch, delay):
                     raise
@@ -232,16 +243,7 @@ class Transport:
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _attempt(
-        self,
-        watch: _Watch,
-        method: str,
-        url: str,
-        body: bytes | None,
-        headers: Mapping[str, str] | None,
-        limit: int,
-        idempotent: bool,
-    ) -> Answer:
+    def _attempt(self, watch: _Watch, request: _Request) -> Answer:
         remaining = watch.remaining()
         if remaining <= 0:
             raise NoAnswer(_("ROBOKASSA did not answer in time."), timed_out=True)
@@ -251,7 +253,7 @@ class Transport:
         token = _current.set(watch)
         timer.start()
         try:
-            return self._exchange(watch, method, url, body, headers, limit, remaining, idempotent)
+            return self._exchange(watch, request, remaining)
         except TransportError:
             raise
         except Exception as error:  # urllib3's, the socket's, ssl's, a decoder's: all of them
@@ -260,26 +262,16 @@ class Transport:
             timer.cancel()
             _current.reset(token)
 
-    def _exchange(
-        self,
-        watch: _Watch,
-        method: str,
-        url: str,
-        body: bytes | None,
-        headers: Mapping[str, str] | None,
-        limit: int,
-        remaining: float,
-        idempotent: bool,
-    ) -> Answer:
+    def _exchange(self, watch: _Watch, request: _Request, remaining: float) -> Answer:
         timeout = urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining)
         # A request that must not arrive twice never rides on a kept connection, which the
         # server may close just as the request leaves (the answer is lost, the request not).
-        manager = self._manager if idempotent else _pool_manager()
+        manager = self._manager if request.idempotent else _pool_manager()
         response = manager.request(
-            method,
-            url,
-            body=body,
-            headers=dict(headers or {}),
+            request.method,
+            request.url,
+            body=request.body,
+            headers=request.headers,
             redirect=False,
             retries=False,
             timeout=timeout,
@@ -293,10 +285,10 @@ class Transport:
                     % {"status": response.status},
                     status=response.status,
                 )
-            content = _read_bounded(response, limit, watch)
+            content = _read_bounded(response, request.limit, watch)
             return Answer(response.status, content, dict(response.headers))
         finally:
-            if watch.expired or not idempotent:
+            if watch.expired or not request.idempotent:
                 response.close()
             else:
                 response.release_conn()

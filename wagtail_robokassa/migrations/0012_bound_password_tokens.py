@@ -90,4 +90,4 @@ class Migration(migrations.Migration):
             field=wagtail_robokassa.fields.EncryptedSecretField(bind_to='site', blank=True, verbose_name='test Password #2'),
         ),
         migrations.RunPython(bind_tokens, unbind_tokens),
-]
+    ]
