@@ -66,12 +66,13 @@ def test_refund_a_part_with_its_receipt_line(refund_service, superuser_client):
     )
     assert refund.items == [
         {"Name": "Доставка", "Quantity": "1", "Cost": "390.00", "Tax": "none",
-         "PaymentMethod": "full_payment", "PaymentObject": "service"},
+         "PaymentMethod": "full_payment", "PaymentObject": "service", "Line": 1},
     ]  # fmt: skip
     assert refund.requested_by.username == "root"
     sent = EmulatedRefund.objects.get()
     assert sent.amount == Decimal("390.00")
     assert sent.items[0]["Name"] == "Доставка"
+    assert "Line" not in sent.items[0]  # the receipt position stays here
     assert "Refunds" in done.content.decode()  # the history on the payment
 
     again = superuser_client.post(refund_url(invoice), {**data, "confirm": "1"})
@@ -110,6 +111,29 @@ def test_a_partial_quantity_and_no_lines_at_all_are_allowed(refund_service, supe
     assert re.search(r'name="line_1" value="1"', html)
     superuser_client.post(refund_url(invoice), {"amount": "50.00", "key": key, "confirm": "1"})
     assert Refund.objects.filter(amount=Decimal("50.00"), items__isnull=True).exists()
+
+
+def test_a_compensation_from_the_form(refund_service, superuser_client):
+    invoice = paid(receipt=RECEIPT)
+    _, key = form_of(superuser_client.get(refund_url(invoice)))
+    uneven = superuser_client.post(
+        refund_url(invoice),
+        {"amount": "100.01", "key": key, "line_0": "2", "line_0_sum": "100.01", "confirm": "1"},
+    )
+    assert "split evenly among the units" in uneven.content.decode()
+    no_units = superuser_client.post(
+        refund_url(invoice), {"amount": "100.00", "key": key, "line_1_sum": "100.00"}
+    )
+    assert "how many units the sum is for" in no_units.content.decode()
+    data = {"amount": "300.00", "key": key, "line_1": "1", "line_1_sum": "300.00"}
+    confirm = superuser_client.post(refund_url(invoice), data).content.decode()
+    assert 'name="line_1_sum" value="300.00"' in confirm
+    superuser_client.post(refund_url(invoice), {**data, "confirm": "1"})
+    refund = Refund.objects.get()
+    assert (refund.items[0]["Name"], refund.items[0]["Cost"]) == ("Доставка", "300.00")
+    assert EmulatedRefund.objects.get().items[0]["Cost"] == 300
+    html, _ = form_of(superuser_client.get(refund_url(invoice)))
+    assert re.search(r'name="line_1_sum"[^>]*value="90.00"', html) or 'value="90.00"' in html
 
 
 def test_the_amount_is_entered_in_russian(refund_service, superuser_client):

@@ -360,6 +360,22 @@ def test_the_final_receipt_leaves_out_what_finished_refunds_returned(
     assert still_open.state == RefundState.REQUESTED
 
 
+def test_a_compensation_lowers_the_line_it_compensated(fiscal_service, refunds_allowed):
+    from wagtail_robokassa.models import Refund, RefundState
+    from wagtail_robokassa.services.refunds import request_refund
+
+    invoice = paid()
+    part = {"Name": "Доставка", "Quantity": Decimal(1), "Cost": Decimal("90.50")}
+    refund = request_refund(invoice, Decimal("90.50"), items=[part])
+    Refund.objects.filter(pk=refund.pk).update(state=RefundState.FINISHED)
+    lines = {line["name"]: line for line in build_lines(invoice)}
+    assert (Decimal(str(lines["Доставка"]["quantity"])), lines["Доставка"]["sum"]) == (
+        1,
+        Decimal("300.00"),
+    )
+    assert Decimal(str(lines["Книга «Python»/2"]["sum"])) == Decimal("600.00")
+
+
 def test_a_line_refunded_whole_is_left_out(fiscal_service, refunds_allowed):
     from wagtail_robokassa.models import Refund, RefundState
     from wagtail_robokassa.services.refunds import request_refund

@@ -385,7 +385,9 @@ def line(name, quantity, cost):
         ("300.00", [line("Книга", 1, "300.00"), line("Книга", 1, "300.00")], "add up to 600"),
         ("900.00", [line("Книга", 2, "300.00"), line("Книга", 1, "300.00")], "At most 2"),
         ("100.00", [line("Подарок", 1, "100.00")], "not one of this payment"),
-        ("300.00", [line("Книга", 1, "1.00")], "not one of this payment"),  # no invented cost
+        ("301.00", [line("Книга", 1, "301.00")], "not one of this payment"),
+        ("301.00", [{**line("Книга", 1, "301.00"), "Line": 0}], "at most at its price"),
+        ("300.00", [{**line("Книга", 1, "300.00"), "Line": 1}], "not one of this payment"),
         ("0.31", [line("Книга", "0.001", "300.00")], "add up to 0.30"),
         ("300.00", [line("Книга", "NaN", "300.00")], "must be above 0"),
         ("300.00", [line("Книга", "-1", "300.00")], "must be above 0"),
@@ -400,6 +402,18 @@ def test_lines_that_are_not_the_amount_are_refused_by_the_service(
         request_refund(invoice, Decimal(amount), items=items)
     assert not Refund.objects.exists()
     assert refreshed(invoice).refund_reserved == 0
+
+
+def test_a_compensation_refunds_part_of_a_line_and_leaves_the_rest(refund_service):
+    invoice = make_invoice("990.00", is_test=True, status=InvoiceStatus.PAID, receipt=RECEIPT)
+    refund = request_refund(invoice, Decimal("300.00"), items=[line("Доставка", 1, "300.00")])
+    assert refund.items[0]["Line"] == 1  # the receipt line it compensates, kept, never sent
+    with pytest.raises(RefundRefusedHere, match=r"At most 90 of “Доставка”"):
+        request_refund(invoice, Decimal("100.00"), items=[line("Доставка", 1, "100.00")])
+    rest = request_refund(invoice, Decimal("90.00"), items=[line("Доставка", 1, "90.00")])
+    assert rest.amount == Decimal("90.00")
+    with pytest.raises(RefundRefusedHere, match=r"not one of this payment.s, or it was refunded"):
+        request_refund(invoice, Decimal("1.00"), items=[line("Доставка", 1, "1.00")])
 
 
 def test_lines_already_refunded_cannot_be_refunded_again(refund_service):

@@ -47,8 +47,9 @@ def can_refund(user: Any) -> bool:
 
 
 class RefundForm(forms.Form):
-    """The amount, in the active language's format, and how much of each receipt line still
-    refundable goes with it; the lines must add up to the amount (``refund_lines``)."""
+    """The amount, in the active language's format, and for each receipt line still refundable
+    how many units go with it and, for a compensation, the sum refunded for them; the lines must
+    add up to the amount (``refund_lines``)."""
 
     amount = forms.DecimalField(
         label=gettext_lazy("Amount to refund"),
@@ -65,23 +66,39 @@ class RefundForm(forms.Form):
         self.invoice = invoice
         self.refundable = refundable_lines(invoice)
         currency = currency_of(invoice)
+        order = ["amount"]
         for index, line in enumerate(self.refundable):
+            name = line["Name"] or _("Line %(number)s") % {"number": index + 1}
             self.fields[line_field(index)] = forms.DecimalField(
-                label=line["Name"] or _("Line %(number)s") % {"number": index + 1},
+                label=name,
                 required=False,
                 min_value=Decimal(0),
                 max_value=line["Quantity"],
                 max_digits=12,
                 decimal_places=3,
                 localize=True,
-                help_text=_("Quantity refunded, at most %(left)s, at %(cost)s each.")
+                help_text=_("Units refunded, at most %(left)s, at %(cost)s each.")
                 % {
                     "left": display.quantity(line["Quantity"]),
                     "cost": display.amount(line["Cost"], currency),
                 },
             )
-        order = ["amount", *map(line_field, range(len(self.refundable))), "reason", "key"]
-        self.order_fields(order)
+            self.fields[sum_field(index)] = forms.DecimalField(
+                label=_("Sum refunded for “%(name)s”") % {"name": name},
+                required=False,
+                min_value=Decimal("0.01"),
+                max_value=line["Left"],
+                max_digits=10,
+                decimal_places=2,
+                localize=True,
+                help_text=_(
+                    "Leave it empty to refund the units whole; a smaller sum is a compensation "
+                    "(at most %(left)s)."
+                )
+                % {"left": display.amount(line["Left"], currency)},
+            )
+            order += [line_field(index), sum_field(index)]
+        self.order_fields([*order, "reason", "key"])
         left = remaining(invoice)
         self.fields["amount"].validators.append(MaxValueValidator(left))
         self.fields["amount"].help_text = _("At most %(left)s.") % {
@@ -89,24 +106,38 @@ class RefundForm(forms.Form):
         }
 
     def chosen_items(self) -> list[dict[str, Any]]:
-        """The lines refunded, each with the quantity asked for."""
+        """The lines refunded: the units asked for, at the unit cost the sum gives them."""
         chosen = []
         for index, line in enumerate(self.refundable):
             quantity = self.cleaned_data.get(line_field(index))
-            if quantity:
-                chosen.append({**line, "Quantity": quantity})
+            if not quantity:
+                continue
+            total = self.cleaned_data.get(sum_field(index))
+            cost = line["Cost"] if total is None else (total / quantity).quantize(Decimal("0.01"))
+            chosen.append({**line, "Quantity": quantity, "Cost": cost})
         return chosen
 
     def line_values(self) -> list[tuple[str, str]]:
-        """The lines' fields and quantities, unlocalised, for the confirmation's hidden inputs."""
-        return [
-            (line_field(index), f"{self.cleaned_data[line_field(index)]:f}")
-            for index in range(len(self.refundable))
-            if self.cleaned_data.get(line_field(index))
-        ]
+        """The lines' fields, unlocalised, for the confirmation's hidden inputs."""
+        values = []
+        for index in range(len(self.refundable)):
+            for name in (line_field(index), sum_field(index)):
+                value = self.cleaned_data.get(name)
+                if value:
+                    values.append((name, f"{value:f}"))
+        return values
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        for index in range(len(self.refundable)):
+            quantity, total = cleaned.get(line_field(index)), cleaned.get(sum_field(index))
+            if total is None or self.errors:
+                continue
+            if not quantity:
+                self.add_error(line_field(index), _("Say how many units the sum is for."))
+            elif (total / quantity).quantize(Decimal("0.01")) * quantity != total:
+                message = _("The sum must split evenly among the units, in kopecks.")
+                self.add_error(sum_field(index), message)
         amount = cleaned.get("amount")
         if amount is not None and not self.errors:
             try:
@@ -118,6 +149,10 @@ class RefundForm(forms.Form):
 
 def line_field(index: int) -> str:
     return f"line_{index}"
+
+
+def sum_field(index: int) -> str:
+    return f"line_{index}_sum"
 
 
 class RefundView(PaymentActionMixin, FormView):
@@ -147,8 +182,11 @@ class RefundView(PaymentActionMixin, FormView):
         left = remaining(self.invoice)
         initial: dict[str, Any] = {"amount": left, "key": uuid.uuid4()}
         lines = refundable_lines(self.invoice)
-        if lines and sum(map(line_value, lines)) == left:
-            initial.update({line_field(i): line["Quantity"] for i, line in enumerate(lines)})
+        if lines and sum(line["Left"] for line in lines) == left:
+            for index, line in enumerate(lines):
+                initial[line_field(index)] = line["Quantity"]
+                if line["Left"] != line_value(line):  # compensated before: what is left of it
+                    initial[sum_field(index)] = line["Left"]
         return initial
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

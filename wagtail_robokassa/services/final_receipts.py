@@ -37,7 +37,7 @@ from ..models import Invoice, InvoiceStatus, SecondReceipt, SecondReceiptState
 from ..protocol import HOSTS, PREPAYMENT_METHODS, second_receipt_payload
 from ..signals import final_receipt_registered, final_receipt_sent
 from .reconciliation import invoice_config
-from .refund_lines import lines_after_refunds
+from .refund_lines import kept_items
 from .transitions import announce, check_later, move
 
 logger = logging.getLogger("wagtail_robokassa.receipts")
@@ -59,17 +59,17 @@ class FinalReceiptRefusedHere(Exception):
 def prepaid_lines(invoice: Invoice) -> list[dict[str, Any]]:
     """The receipt lines of ``invoice`` that were sold as a prepayment."""
     items = (invoice.receipt or {}).get("items") or []
-    return [
-        item
-        for item in items
-        if isinstance(item, dict) and item.get("payment_method") in PREPAYMENT_METHODS
-    ]
+    return [item for item in items if isinstance(item, dict) and _is_prepaid(item)]
+
+
+def _is_prepaid(item: dict[str, Any]) -> bool:
+    return item.get("payment_method") in PREPAYMENT_METHODS
 
 
 def final_lines(invoice: Invoice) -> list[dict[str, Any]]:
     """What the final receipt hands over: the prepaid lines, less what finished refunds
     returned."""
-    return lines_after_refunds(invoice, prepaid_lines(invoice))
+    return [item for _index, item in kept_items(invoice) if _is_prepaid(item)]
 
 
 def why_no_final_receipt(invoice: Invoice, config: MerchantConfig) -> str:

@@ -2,15 +2,17 @@
 them, and the check that the lines sent add up to the amount refunded (54-FZ wants the refund
 receipt to match the money).
 
-A line is known by its name and unit cost, as the Refund API's ``InvoiceItems`` carry it: two
-lines with the same name and cost are the same goods. Quantities may be fractional (goods sold
-by weight) and a line may be refunded in part; a line's value is ``Cost * Quantity`` rounded to
-kopecks.
+A refund line is a line of the payment's receipt (``Line``: its position, kept with the refund
+and never sent) in a quantity of units the buyer still holds, each refunded whole (at the
+line's unit cost) or in part (at a lower cost: a compensation). Quantities may be fractional
+(goods sold by weight). Units refunded whole are not offered again, and no line returns more
+than it was sold for. A line's value is ``Cost * Quantity`` rounded to kopecks.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,18 +24,29 @@ from ..models.refunds import OPEN_STATES
 CENTS = Decimal("0.01")
 #: Quantities are given to at most this many decimals (the receipt's own precision).
 QUANTITY_PLACES = Decimal("0.001")
-LineKey = tuple[str, Decimal]
+#: The key of a refund line that names the receipt line it refunds (stored, never sent).
+LINE = "Line"
+#: States whose lines are taken: open (they may yet go through) and finished.
+TAKEN_STATES = (*OPEN_STATES, RefundState.FINISHED)
 
 
 class LinesRefused(ValueError):
     """Receipt lines that cannot go with a refund (``str()`` says why, for the merchant)."""
 
 
+@dataclass
+class Returned:
+    """What refunds return of one receipt line: units refunded whole, and value in all."""
+
+    units: Decimal = Decimal(0)
+    value: Decimal = Decimal(0)
+
+
 def receipt_lines(invoice: Invoice) -> list[dict[str, Any]]:
     """The payment's receipt lines as the Refund API's ``InvoiceItems`` (numbers as
-    ``Decimal``)."""
+    ``Decimal``), each with its position (``Line``)."""
     lines = []
-    for item in (invoice.receipt or {}).get("items") or []:
+    for index, item in enumerate((invoice.receipt or {}).get("items") or []):
         if not isinstance(item, dict):
             continue
         quantity = _decimal(item.get("quantity", 1)) or Decimal(1)
@@ -46,115 +59,144 @@ def receipt_lines(invoice: Invoice) -> list[dict[str, Any]]:
                 "Tax": item.get("tax", "none"),
                 "PaymentMethod": item.get("payment_method", "full_payment"),
                 "PaymentObject": item.get("payment_object", "commodity"),
+                LINE: index,
             }
         )
     return lines
-
-
-def line_key(line: dict[str, Any]) -> LineKey:
-    return str(line.get("Name", "")), _decimal(line.get("Cost")) or Decimal(0)
 
 
 def line_value(line: dict[str, Any]) -> Decimal:
     return (Decimal(str(line["Cost"])) * Decimal(str(line["Quantity"]))).quantize(CENTS)
 
 
-def returned_quantities(invoice: Invoice, *, states: tuple[str, ...]) -> dict[LineKey, Decimal]:
-    """How much of each line the payment's refunds in ``states`` return."""
-    returned: dict[LineKey, Decimal] = defaultdict(Decimal)
+def line_of(item: Any, lines: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The receipt line a refund line refunds: the one it names, else the one with its name and
+    cost, else the first with its name and a cost it can be part of."""
+    if not isinstance(item, dict):
+        return None
+    named = [line for line in lines if line["Name"] == str(item.get("Name", ""))]
+    position = item.get(LINE)
+    if isinstance(position, int) and not isinstance(position, bool):
+        return next((line for line in named if line[LINE] == position), None)
+    cost = _decimal(item.get("Cost"))
+    if cost is None:
+        return None
+    exact = [line for line in named if line["Cost"] == cost]
+    return next(iter(exact or [line for line in named if line["Cost"] >= cost]), None)
+
+
+def returned(invoice: Invoice, *, states: tuple[str, ...] = TAKEN_STATES) -> dict[int, Returned]:
+    """What the payment's refunds in ``states`` return of each receipt line, by position."""
+    lines = receipt_lines(invoice)
+    taken: dict[int, Returned] = defaultdict(Returned)
     refunds = Refund.objects.filter(invoice=invoice, state__in=states).values_list(
         "items", flat=True
     )
     for items in refunds:
-        for line in items or []:
-            quantity = _decimal(line.get("Quantity")) if isinstance(line, dict) else None
-            if quantity is not None:
-                returned[line_key(line)] += quantity
-    return returned
+        for item in items or []:
+            line = line_of(item, lines)
+            quantity = _decimal(item.get("Quantity")) if line is not None else None
+            cost = _decimal(item.get("Cost")) if line is not None else None
+            if line is None or quantity is None or cost is None:
+                continue
+            part = taken[line[LINE]]
+            part.value += (cost * quantity).quantize(CENTS)
+            if cost == line["Cost"]:
+                part.units += quantity
+    return taken
 
 
 def refundable_lines(invoice: Invoice) -> list[dict[str, Any]]:
-    """The receipt lines, less what open and finished refunds return; a line returned whole is
-    left out."""
-    returned = returned_quantities(invoice, states=(*OPEN_STATES, RefundState.FINISHED))
+    """The receipt lines still refundable: ``Quantity`` the units not refunded whole,
+    ``Left`` the value not returned yet (a line returned whole, or in full value, is left
+    out)."""
+    taken = returned(invoice)
     left = []
     for line in receipt_lines(invoice):
-        key = line_key(line)
-        taken = min(returned[key], line["Quantity"])
-        returned[key] -= taken
-        if line["Quantity"] - taken > 0:
-            left.append({**line, "Quantity": line["Quantity"] - taken})
+        part = taken.get(line[LINE], Returned())
+        units = line["Quantity"] - part.units
+        value = line_value(line) - part.value
+        if units > 0 and value > 0:
+            left.append({**line, "Quantity": units, "Left": value})
     return left
 
 
 def checked_lines(
     invoice: Invoice, amount: Decimal, items: list[dict[str, Any]] | None
 ) -> list[dict[str, Any]] | None:
-    """``items`` as they will be sent, once they are known to be lines of this payment that
-    are still refundable, each quantity within what is left, and all adding up to ``amount``.
-    No lines at all is allowed (the refund carries no receipt lines). Raises
+    """``items`` as they will be stored (each naming its receipt line), once they are known to
+    be lines of this payment, each within the units and the value still refundable, all adding
+    up to ``amount``. No lines at all is allowed (the refund carries no receipt lines). Raises
     ``LinesRefused``."""
     if not items:
         return None
-    available: dict[LineKey, dict[str, Any]] = {}
-    for refundable in refundable_lines(invoice):
-        key = line_key(refundable)
-        if key in available:
-            available[key] = {
-                **available[key],
-                "Quantity": available[key]["Quantity"] + refundable["Quantity"],
-            }
-        else:
-            available[key] = refundable
-    asked: dict[LineKey, Decimal] = defaultdict(Decimal)
-    sent = []
+    lines = receipt_lines(invoice)
+    available = {line[LINE]: line for line in refundable_lines(invoice)}
+    asked: dict[int, Returned] = defaultdict(Returned)
+    chosen = []
     for item in items:
-        line = available.get(line_key(item)) if isinstance(item, dict) else None
-        if line is None:
+        line = line_of(item, lines)
+        if line is None or line[LINE] not in available:
             raise LinesRefused(
                 _("A receipt line is not one of this payment's, or it was refunded.")
             )
-        quantity = _decimal(item.get("Quantity"))
+        left = available[line[LINE]]
+        quantity, cost = _decimal(item.get("Quantity")), _decimal(item.get("Cost"))
         if quantity is None or quantity <= 0 or quantity != quantity.quantize(QUANTITY_PLACES):
             raise LinesRefused(
                 _("The quantity of “%(name)s” must be above 0, with at most three decimals.")
                 % {"name": line["Name"]}
             )
-        asked[line_key(line)] += quantity
-        if asked[line_key(line)] > line["Quantity"]:
+        if cost is None or not 0 < cost <= line["Cost"] or cost != cost.quantize(CENTS):
+            raise LinesRefused(
+                _("“%(name)s” can be refunded at most at its price, %(cost)s a unit.")
+                % {"name": line["Name"], "cost": _plain(line["Cost"])}
+            )
+        part = asked[line[LINE]]
+        part.units += quantity
+        part.value += (cost * quantity).quantize(CENTS)
+        if part.units > left["Quantity"]:
             raise LinesRefused(
                 _("At most %(left)s of “%(name)s” can still be refunded.")
-                % {"left": _plain(line["Quantity"]), "name": line["Name"]}
+                % {"left": _plain(left["Quantity"]), "name": line["Name"]}
             )
-        sent.append({**line, "Quantity": quantity})
-    total = sum((line_value(line) for line in sent), Decimal(0))
+        if part.value > left["Left"]:
+            raise LinesRefused(
+                _("At most %(left)s of “%(name)s” can still be refunded.")
+                % {"left": _plain(left["Left"]), "name": line["Name"]}
+            )
+        chosen.append({**line, "Quantity": quantity, "Cost": cost})
+    total = sum((line_value(line) for line in chosen), Decimal(0))
     if total != amount:
         raise LinesRefused(
             _("The receipt lines add up to %(total)s, not to the refund's %(amount)s.")
             % {"total": _plain(total), "amount": _plain(amount)}
         )
-    return sent
+    return chosen
 
 
-def lines_after_refunds(invoice: Invoice, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Receipt ``lines`` (the receipt's own format: ``name``, ``quantity``, ``sum``) less what
-    finished refunds returned: what the buyer keeps."""
-    returned = returned_quantities(invoice, states=(RefundState.FINISHED,))
+def kept_items(invoice: Invoice) -> list[tuple[int, dict[str, Any]]]:
+    """The receipt's items (its own format: ``name``, ``quantity``, ``sum``), by position,
+    less what finished refunds returned: what the buyer keeps."""
+    taken = returned(invoice, states=(RefundState.FINISHED,))
     kept = []
-    for line in lines:
-        quantity = _decimal(line.get("quantity", 1)) or Decimal(1)
-        total = _decimal(line.get("sum", 0)) or Decimal(0)
-        cost = (total / quantity).quantize(CENTS) if quantity else total
-        key = (str(line.get("name", ""))[:128], cost)
-        taken: Decimal = min(returned[key], quantity)
-        returned[key] -= taken
-        if taken >= quantity:
+    for index, item in enumerate((invoice.receipt or {}).get("items") or []):
+        if not isinstance(item, dict):
             continue
-        if taken:
-            left = quantity - taken
-            line = {**line, "quantity": left, "sum": total - (cost * taken).quantize(CENTS)}
-        kept.append(line)
+        part = taken.get(index)
+        if part is not None:
+            quantity = (_decimal(item.get("quantity", 1)) or Decimal(1)) - part.units
+            total = (_decimal(item.get("sum", 0)) or Decimal(0)) - part.value
+            if quantity <= 0 or total <= 0:
+                continue
+            item = {**item, "quantity": quantity, "sum": total}
+        kept.append((index, item))
     return kept
+
+
+def without_position(line: dict[str, Any]) -> dict[str, Any]:
+    """A refund line as ROBOKASSA takes it (its receipt position and what is left dropped)."""
+    return {name: value for name, value in line.items() if name not in (LINE, "Left")}
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -172,12 +214,14 @@ def _plain(value: Decimal) -> str:
 
 
 __all__ = [
+    "LINE",
     "LinesRefused",
     "checked_lines",
-    "line_key",
+    "kept_items",
+    "line_of",
     "line_value",
-    "lines_after_refunds",
     "receipt_lines",
     "refundable_lines",
-    "returned_quantities",
+    "returned",
+    "without_position",
 ]

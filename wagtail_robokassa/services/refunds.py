@@ -58,7 +58,7 @@ from ..models import (
 from ..protocol import HOSTS
 from ..signals import refund_failed, refund_finished, refund_requested
 from .reconciliation import invoice_config
-from .refund_lines import LinesRefused, checked_lines
+from .refund_lines import LinesRefused, checked_lines, without_position
 from .storable import storable
 from .transitions import announce, check_later, move
 
@@ -255,7 +255,7 @@ def _sent_items(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | No
     return [
         {
             name: Decimal(str(value)) if name in NUMBER_FIELDS else value
-            for name, value in line.items()
+            for name, value in without_position(line).items()
         }
         for line in items
     ]
