@@ -49,10 +49,14 @@ def pay_without_notifying(page: Page, base: str) -> str:
     return inv_id
 
 
-def refund_part(page: Page, base: str, inv_id: str) -> None:
-    """Up to the confirmation of a 300.00 refund of payment ``inv_id``."""
+def refund_part(page: Page, base: str, inv_id: str, amount: str = "300.00") -> None:
+    """Up to the confirmation of a compensation of ``amount`` on payment ``inv_id``'s one
+    receipt line."""
     page.goto(f"{base}/admin/robokassa_payments/refund/{inv_id}/")
-    page.fill("input[name=amount]", "300.00")
+    page.fill("input[name=amount]", amount)
+    if page.locator("input[name=line_0]").count():
+        page.fill("input[name=line_0]", "1")
+        page.fill("input[name=line_0_sum]", amount)
     page.fill("input[name=reason]", "Damaged in delivery")
     page.locator("main form button[type=submit]").click()
     page.wait_for_load_state()
@@ -63,10 +67,7 @@ def refund_with_answer_lost(page: Page, base: str, inv_id: str) -> None:
     unknown, and the payment's page offers to settle it from the cabinet."""
     switch_refunds(page, base, "answer_lost")
     try:
-        page.goto(f"{base}/admin/robokassa_payments/refund/{inv_id}/")
-        page.fill("input[name=amount]", "100.00")
-        page.locator("main form button[type=submit]").click()
-        page.wait_for_load_state()
+        refund_part(page, base, inv_id, "100.00")
         page.get_by_role("button", name=re.compile("Confirm|Подтвердить")).click()
         page.wait_for_load_state()
         page.wait_for_timeout(800)
@@ -170,6 +171,8 @@ def main(base: str) -> None:
                 page.wait_for_load_state()
                 page.wait_for_timeout(800)
                 shot("status-check")
+                page.goto(f"{base}/admin/robokassa_payments/refund/{lost}/")
+                shot("refund-form")
                 refund_part(page, base, lost)
                 shot("refund-confirm")
                 page.get_by_role("button", name=re.compile("Confirm|Подтвердить")).click()
@@ -184,6 +187,8 @@ def main(base: str) -> None:
                 shot("emulator-switches")  # where it was switched back, listing what it took
                 page.goto(f"{base}/admin/robokassa_payments/inspect/{lost}/")
                 shot("refund-unknown")
+                page.goto(base + "/admin/")
+                shot("dashboard-unsettled")
                 prepaid = pay_prepaid(page, base)
                 page.goto(f"{base}/admin/robokassa_payments/final-receipt/{prepaid}/")
                 shot("final-receipt")

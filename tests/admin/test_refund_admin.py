@@ -46,7 +46,7 @@ def test_refund_a_part_with_its_receipt_line(refund_service, superuser_client):
     assert re.search(r'name="line_0" value="2"', html)  # …with the lines that make it up
     assert re.search(r'name="line_1" value="1"', html)
     assert "Книга" in html
-    assert "at most 2, at 300.00" in html
+    assert "At most 2, at 300.00" in html
 
     data = {"amount": "390.00", "line_0": "0", "line_1": "1", "reason": "not delivered", "key": key}
     confirm = superuser_client.post(refund_url(invoice), data)
@@ -106,7 +106,7 @@ def test_a_partial_quantity_and_no_lines_at_all_are_allowed(refund_service, supe
     assert [(line["Name"], line["Quantity"]) for line in refund.items] == [("Книга", "1")]
 
     html, key = form_of(superuser_client.get(refund_url(invoice)))
-    assert "at most 1, at 300.00" in html  # the book refunded is not offered again
+    assert "At most 1, at 300.00" in html  # the book refunded is not offered again
     assert re.search(r'name="line_0" value="1"', html)  # 690 left: what the lines make up
     assert re.search(r'name="line_1" value="1"', html)
     superuser_client.post(refund_url(invoice), {"amount": "50.00", "key": key, "confirm": "1"})

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from wagtail.contrib.settings.views import EditView as SettingsEditView
 
@@ -35,6 +36,10 @@ class ConnectionCheckView(SettingsEditView):
     saved (its form still posts to the page itself to save)."""
 
     http_method_names = ["post"]
+
+    @cached_property
+    def has_unsaved_changes(self) -> bool:
+        return self.form.has_changed()  # what was typed differs from what is saved
 
     def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         kwargs["pk"] = kwargs.pop("site_id")

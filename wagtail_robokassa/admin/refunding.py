@@ -66,25 +66,28 @@ class RefundForm(forms.Form):
         self.invoice = invoice
         self.refundable = refundable_lines(invoice)
         currency = currency_of(invoice)
+        #: Each line's name and its two fields, for the template to group them.
+        self.lines: list[tuple[str, str, str]] = []
         order = ["amount"]
         for index, line in enumerate(self.refundable):
             name = line["Name"] or _("Line %(number)s") % {"number": index + 1}
             self.fields[line_field(index)] = forms.DecimalField(
-                label=name,
+                label=_("Units refunded"),
                 required=False,
                 min_value=Decimal(0),
                 max_value=line["Quantity"],
                 max_digits=12,
                 decimal_places=3,
                 localize=True,
-                help_text=_("Units refunded, at most %(left)s, at %(cost)s each.")
+                help_text=_("At most %(left)s, at %(cost)s each.")
                 % {
                     "left": display.quantity(line["Quantity"]),
                     "cost": display.amount(line["Cost"], currency),
                 },
             )
+            self.lines.append((name, line_field(index), sum_field(index)))
             self.fields[sum_field(index)] = forms.DecimalField(
-                label=_("Sum refunded for “%(name)s”") % {"name": name},
+                label=_("Sum refunded"),
                 required=False,
                 min_value=Decimal("0.01"),
                 max_value=line["Left"],
@@ -105,6 +108,10 @@ class RefundForm(forms.Form):
             "left": display.amount(left, currency)
         }
 
+    def line_groups(self) -> list[tuple[str, Any, Any]]:
+        """Each refundable line's name with its bound fields (units, sum)."""
+        return [(name, self[units], self[total]) for name, units, total in self.lines]
+
     def chosen_items(self) -> list[dict[str, Any]]:
         """The lines refunded: the units asked for, at the unit cost the sum gives them."""
         chosen = []
@@ -116,6 +123,10 @@ class RefundForm(forms.Form):
             cost = line["Cost"] if total is None else (total / quantity).quantize(Decimal("0.01"))
             chosen.append({**line, "Quantity": quantity, "Cost": cost})
         return chosen
+
+    def chosen_summary(self) -> list[tuple[str, Decimal, Decimal]]:
+        """Each line refunded, for the confirmation: its name, units and sum."""
+        return [(line["Name"], line["Quantity"], line_value(line)) for line in self.chosen_items()]
 
     def line_values(self) -> list[tuple[str, str]]:
         """The lines' fields, unlocalised, for the confirmation's hidden inputs."""
