@@ -3,6 +3,7 @@ whole call, every failure typed, retries only where nothing can happen twice."""
 
 import gzip
 import socket
+import time
 
 import pytest
 
@@ -126,8 +127,26 @@ def test_a_refused_connection_is_not_sent(hostile):
 
 def test_a_deadline_already_spent_sends_nothing(hostile):
     server = hostile(answer(200, b"{}"))
-    with pytest.raises(NoAnswer):
-        send(server, deadline=0)
+    with pytest.raises(NotSent, match="nothing was sent"):
+        send(server, idempotent=False, deadline=0)
+    assert server.requests == []
+
+
+def test_a_connection_cut_short_by_the_deadline_sent_nothing(hostile, monkeypatch):
+    """The deadline passing while connecting is "not sent", never "uncertain"."""
+    import socket as sockets
+
+    from urllib3.connection import HTTPConnection
+
+    def slow_connect(self):
+        sockets.socket().close()
+        time.sleep(0.6)
+        raise OSError("connecting took too long")
+
+    monkeypatch.setattr(HTTPConnection, "connect", slow_connect)
+    server = hostile(answer(200, b"{}"))
+    with pytest.raises(NotSent):
+        send(server, idempotent=False, deadline=0.5)
     assert server.requests == []
 
 

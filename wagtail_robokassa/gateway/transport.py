@@ -106,7 +106,8 @@ class _Watch:
 
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
-        self.sending = False
+        self.sending = False  # in this attempt
+        self.ever_sent = False  # in any attempt of the call
         self.expired = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -157,7 +158,7 @@ class _Watched:
             if self.sock is None:
                 self.connect()  # http.client would connect here too: not a byte sent yet
             watch.watch(self.sock)
-            watch.sending = True
+            watch.sending = watch.ever_sent = True
         super().send(data)  # type: ignore[misc]
 
 
@@ -246,6 +247,8 @@ class Transport:
     def _attempt(self, watch: _Watch, request: _Request) -> Answer:
         remaining = watch.remaining()
         if remaining <= 0:
+            if not watch.ever_sent:
+                raise NotSent(_("ROBOKASSA could not be reached in time: nothing was sent."))
             raise NoAnswer(_("ROBOKASSA did not answer in time."), timed_out=True)
         watch.sending = False
         timer = threading.Timer(remaining, watch.expire)
@@ -342,10 +345,10 @@ def _read_bounded(response: Any, limit: int, watch: _Watch) -> bytes:
 def _classify(error: Exception, watch: _Watch) -> TransportError:
     from urllib3 import exceptions as u3
 
+    if not watch.sending:  # even when the deadline cut the connecting short
+        return NotSent(_("ROBOKASSA could not be reached: nothing was sent."))
     if watch.expired:
         return NoAnswer(_("ROBOKASSA did not answer in time."), timed_out=True)
-    if not watch.sending:
-        return NotSent(_("ROBOKASSA could not be reached: nothing was sent."))
     if isinstance(error, u3.DecodeError):
         return UnusableAnswer(_("ROBOKASSA's answer could not be decoded."))
     if isinstance(error, u3.TimeoutError | TimeoutError):
