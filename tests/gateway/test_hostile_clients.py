@@ -108,6 +108,14 @@ def test_a_redirect_sends_nothing_elsewhere(hostile, point_at, call, code):
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [b"{}", b'{"result": 1}', b'{"success": "false"}'])
+def test_an_answer_that_neither_accepts_nor_refuses_is_uncertain(hostile, point_at, body):
+    point_at(hostile(answer(200, body)))
+    with pytest.raises(refunds.RefundUncertain):
+        create_refund()
+
+
 def test_accepted_without_a_request_id_is_uncertain(hostile, point_at):
     for body in (
         b'{"success": true}',

@@ -174,3 +174,16 @@ def test_a_kept_connection_serves_the_next_call(hostile):
 )
 def test_json_that_cannot_be_read_is_none(body):
     assert json_object(body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "readable"),
+    [
+        (b'{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', True),  # brackets in a string
+        (b'{"a": "\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', True),
+        (b'{"a":' * 32 + b"1" + b"}" * 32, True),
+        (b'{"a":' * 33 + b"1" + b"}" * 33, False),
+    ],
+)
+def test_nesting_is_limited_the_same_on_every_python(body, readable):
+    assert (json_object(body) is not None) == readable

@@ -135,6 +135,8 @@ def create_refund(
         if isinstance(request_id, str) and reply.status < 500 and _REQUEST_ID.match(request_id):
             return request_id.lower()  # one form under the refunds' unique constraint
         raise RefundUncertain(_uncertain())
+    if answer.get("success") is not False:  # no refusal said in so many words: not known
+        raise RefundUncertain(_uncertain())
     status = reply.status
     code = str(answer.get("message") or "")[:100]
     message = REFUSALS.get(code) or _("ROBOKASSA refused the refund: %(code)s") % {

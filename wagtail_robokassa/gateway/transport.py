@@ -373,16 +373,45 @@ def _retry_after(answer: Answer) -> float | None:
     return seconds if seconds is not None and 0 <= seconds < 86_400 else None
 
 
+#: How deeply an answer's JSON may nest (ROBOKASSA's answers nest two or three levels).
+MAX_JSON_DEPTH = 32
+
+
 def json_object(body: bytes) -> dict[str, Any] | None:
     """A JSON object answer (numbers as ``Decimal``), or None when it is not one: not UTF-8,
-    not JSON, too large, nested too deeply to parse, or not an object."""
+    not JSON, too large, nested deeper than ``MAX_JSON_DEPTH``, or not an object."""
     if len(body) > MAX_ANSWER_BYTES:
         return None
     try:
-        answer = json.loads(body.decode("utf-8"), parse_float=Decimal)
+        text = body.decode("utf-8")
+        if _depth(text) > MAX_JSON_DEPTH:  # the same on every Python, whatever its parser
+            return None
+        answer = json.loads(text, parse_float=Decimal)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return answer if isinstance(answer, dict) else None
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of objects and arrays in JSON ``text`` (strings skipped)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 __all__ = [
