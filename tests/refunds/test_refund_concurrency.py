@@ -18,6 +18,11 @@ THREADS = 12
 ROUNDS = 10
 
 
+@pytest.fixture(autouse=True)
+def refund_api(settings):
+    settings.ROBOKASSA_PASSWORD3 = "refund-password-3"  # refunds are signed with it
+
+
 def at_once(job):
     barrier = threading.Barrier(THREADS)
 
