@@ -41,6 +41,9 @@ class UnreadableSecret(str):
         secret.stored = stored
         return secret
 
+    def __reduce__(self) -> tuple[type, tuple[str]]:  # pickled and copied with its token
+        return type(self), (self.stored,)
+
 
 def key_texts() -> tuple[str, ...]:
     """The secrets keys are made from, the encrypting one first."""

@@ -32,10 +32,13 @@ class Opened(str):
 
     token: str
 
-    def __new__(cls, text: str, token: str) -> Opened:
+    def __new__(cls, text: str, token: str = "") -> Opened:
         opened = super().__new__(cls, text)
         opened.token = token
         return opened
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # pickled and copied whole
+        return type(self), (str(self), self.token)
 
 
 class _SecretAttribute:

@@ -259,3 +259,19 @@ def test_the_stored_password_check_waits_for_the_table(shop, settings, monkeypat
     assert check_stored_passwords(databases=["default"])
     monkeypatch.setattr(connection.introspection, "table_names", lambda *args, **kwargs: [])
     assert check_stored_passwords(databases=["default"]) == []
+
+
+def test_a_row_pickles_and_copies_with_its_passwords(shop, settings):
+    import copy
+    import pickle
+
+    shop.refresh_from_db()
+    assert shop.password2 == PASSWORDS["password2"]  # opened
+    for twin in (pickle.loads(pickle.dumps(shop)), copy.deepcopy(shop)):
+        assert {name: getattr(twin, name) for name in PASSWORDS} == PASSWORDS
+        twin.save()  # still writes tokens for its row
+    settings.ROBOKASSA_ENCRYPTION_KEYS = ["another key"]
+    shop.refresh_from_db()
+    lost = pickle.loads(pickle.dumps(shop))
+    assert isinstance(lost.password2, UnreadableSecret)
+    assert lost.password2.stored == stored_tokens()[shop.pk]["password2"]
