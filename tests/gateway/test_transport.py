@@ -159,7 +159,7 @@ def test_every_failure_is_a_transport_error(hostile):
             send(hostile(fault), deadline=0.5)
 
 
-def test_a_kept_connection_serves_the_next_call(hostile):
+def test_one_transport_serves_several_calls(hostile):
     server = hostile(answer(200, b"{}", {"Connection": "close"}))
     transport = Transport(DEADLINE)
     for _ in range(3):
