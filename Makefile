@@ -8,14 +8,15 @@ PYTEST_ARGS ?=
 
 FUZZ_EXAMPLES ?= 10000
 
-.PHONY: test fuzz demo lint typecheck format migrations-check messages compilemessages clean
+.PHONY: test fuzz demo docs docs-check lint typecheck format migrations-check messages \
+	compilemessages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,sandbox]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,docs,sandbox]'
 	touch $(STAMP)
 
 # axe-core (npm) for the browser tests' accessibility checks; without npm they are skipped
@@ -37,6 +38,16 @@ demo: $(STAMP)
 	cd sandbox && ../$(BIN)/python manage.py migrate --noinput
 	cd sandbox && ../$(BIN)/python manage.py seed_sandbox
 	cd sandbox && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The documentation site, with warnings as errors; `make docs` also serves it.
+DOCS_OUT := docs/_build/html
+
+docs-check: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs $(DOCS_OUT)
+
+docs: docs-check
+	@echo "Serving the documentation on http://127.0.0.1:8001/ (Ctrl+C stops)"
+	$(BIN)/python -m http.server 8001 --bind 127.0.0.1 --directory $(DOCS_OUT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -61,4 +72,5 @@ compilemessages: $(STAMP)
 	cd sandbox/demo && ../../$(BIN)/django-admin compilemessages -l ru
 
 clean:
-	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info node_modules
+	rm -rf $(VENV) .tox .pytest_cache .ruff_cache .hypothesis build dist *.egg-info node_modules \
+		docs/_build

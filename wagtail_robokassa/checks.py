@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 
-from .conf import SECRET_FIELDS, SETTING_NAMES, server_config, server_values
+from .conf import SECRET_FIELDS, SETTING_NAMES, server_config, server_values, setting
 from .protocol import MAX_INV_ID
 from .rules import configuration_problems, result_url_in_use
 
@@ -148,7 +147,7 @@ def check_write_path(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 
     from .services.write_paths import AUTO, WRITE_PATHS, supported_names
 
-    name = getattr(settings, "ROBOKASSA_WRITE_PATH", AUTO)
+    name = setting("ROBOKASSA_WRITE_PATH")
     db = connections[DEFAULT_DB_ALIAS]
     path = WRITE_PATHS.get(name) if isinstance(name, str) else None
     if name == AUTO or (path is not None and path.supports(db)):

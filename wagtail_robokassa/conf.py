@@ -21,6 +21,7 @@ from django.core.signals import setting_changed
 
 from .crypto import UnreadableSecret
 from .deprecation import module_getattr
+from .plugin_settings import setting as setting  # the one reader of plugin settings
 from .protocol import DEFAULT_ALGORITHM, HOSTS, payment_page_url
 
 SETTING_PREFIX = "ROBOKASSA_"
@@ -50,6 +51,7 @@ def _merchant(
     site: bool = True,
     callback: bool = False,
     secret: bool = False,
+    doc: str = "",
 ) -> Any:
     """A merchant field: where it comes from and who needs it (see the module docstring)."""
     return dataclasses.field(
@@ -61,47 +63,117 @@ def _merchant(
             "site": site,
             "callback": callback,
             "secret": secret,
+            "doc": doc,
         },
     )
 
 
-def _secret(setting: str) -> Any:
-    return _merchant("", setting=setting, callback=setting != "ROBOKASSA_PASSWORD3", secret=True)
+def _secret(setting: str, doc: str) -> Any:
+    return _merchant(
+        "", setting=setting, callback=setting != "ROBOKASSA_PASSWORD3", secret=True, doc=doc
+    )
 
 
 @dataclass(frozen=True)
 class MerchantConfig:
     """A shop's ROBOKASSA configuration. Passwords never appear in its ``repr``."""
 
-    login: str = _merchant("", setting="ROBOKASSA_LOGIN", callback=True)
-    password1: str = _secret("ROBOKASSA_PASSWORD1")
-    password2: str = _secret("ROBOKASSA_PASSWORD2")
-    test_password1: str = _secret("ROBOKASSA_TEST_PASSWORD1")
-    test_password2: str = _secret("ROBOKASSA_TEST_PASSWORD2")
-    password3: str = _secret("ROBOKASSA_PASSWORD3")
-    test_mode: bool = _merchant(False, setting="ROBOKASSA_TEST_MODE", convert=bool, callback=True)
+    login: str = _merchant(
+        "", setting="ROBOKASSA_LOGIN", callback=True, doc="The shop identifier (MerchantLogin)."
+    )
+    password1: str = _secret(
+        "ROBOKASSA_PASSWORD1", "Password #1: signs payments, verifies the Success URL."
+    )
+    password2: str = _secret(
+        "ROBOKASSA_PASSWORD2",
+        "Password #2: verifies the Result URL (required while it is mounted) and signs status "
+        "checks.",
+    )
+    test_password1: str = _secret(
+        "ROBOKASSA_TEST_PASSWORD1", "Password #1 of the test pair (the cabinet's test settings)."
+    )
+    test_password2: str = _secret("ROBOKASSA_TEST_PASSWORD2", "Password #2 of the test pair.")
+    password3: str = _secret(
+        "ROBOKASSA_PASSWORD3", "Password #3, for refunds through the Refund API."
+    )
+    test_mode: bool = _merchant(
+        False,
+        setting="ROBOKASSA_TEST_MODE",
+        convert=bool,
+        callback=True,
+        doc="Send ``IsTest=1`` and sign with the test pair.",
+    )
     algorithm: str = _merchant(
-        DEFAULT_ALGORITHM, setting="ROBOKASSA_HASH_ALGORITHM", convert=_algorithm, callback=True
+        DEFAULT_ALGORITHM,
+        setting="ROBOKASSA_HASH_ALGORITHM",
+        convert=_algorithm,
+        callback=True,
+        doc="As chosen in the cabinet: md5, ripemd160, sha1, sha256, sha384 or sha512.",
     )
-    culture: str = _merchant("", setting="ROBOKASSA_CULTURE")
-    host: str = _merchant(HOSTS["ru"], setting="ROBOKASSA_HOST")
+    culture: str = _merchant(
+        "", setting="ROBOKASSA_CULTURE", doc="``ru`` or ``en`` for the payment page."
+    )
+    host: str = _merchant(
+        HOSTS["ru"],
+        setting="ROBOKASSA_HOST",
+        doc="``auth.robokassa.kz`` for Kazakh shops (amounts in tenge).",
+    )
     test_form_target: str = _merchant(
-        "", setting="ROBOKASSA_TEST_FORM_TARGET", convert=_text_or_blank, site=False
+        "",
+        setting="ROBOKASSA_TEST_FORM_TARGET",
+        convert=_text_or_blank,
+        site=False,
+        doc="Where payment forms go in test mode instead of ROBOKASSA (the emulator).",
     )
-    use_post: bool = _merchant(True, setting="ROBOKASSA_USE_POST", convert=bool, site=False)
+    use_post: bool = _merchant(
+        True,
+        setting="ROBOKASSA_USE_POST",
+        convert=bool,
+        site=False,
+        doc="When set explicitly, the other HTTP method gets 405 on the three URLs; when not "
+        "set, both are accepted.",
+    )
     #: Whether ``use_post`` was set explicitly (else both methods are accepted).
     use_post_explicit: bool = _merchant(False, site=False)
-    strict_check: bool = _merchant(True, setting="ROBOKASSA_STRICT_CHECK", convert=bool)
+    strict_check: bool = _merchant(
+        True,
+        setting="ROBOKASSA_STRICT_CHECK",
+        convert=bool,
+        doc="The Success page requires the Result URL's notification first.",
+    )
     extra_params: tuple[str, ...] = _merchant(
-        (), setting="ROBOKASSA_EXTRA_PARAMS", convert=_names, site=False
+        (),
+        setting="ROBOKASSA_EXTRA_PARAMS",
+        convert=_names,
+        site=False,
+        doc="Names of your ``Shp_`` parameters, without the prefix; they also become template "
+        "variables.",
     )
-    send_receipts: bool = _merchant(False, setting="ROBOKASSA_SEND_RECEIPTS", convert=bool)
-    receipt_sno: str = _merchant("", setting="ROBOKASSA_RECEIPT_SNO", convert=_text_or_blank)
-    receipt_tax: str = _merchant("none", setting="ROBOKASSA_RECEIPT_TAX")
+    send_receipts: bool = _merchant(
+        False,
+        setting="ROBOKASSA_SEND_RECEIPTS",
+        convert=bool,
+        doc="Send a 54-FZ receipt with block payments.",
+    )
+    receipt_sno: str = _merchant(
+        "",
+        setting="ROBOKASSA_RECEIPT_SNO",
+        convert=_text_or_blank,
+        doc="The receipts' tax system (``sno``); blank: the cabinet's.",
+    )
+    receipt_tax: str = _merchant(
+        "none", setting="ROBOKASSA_RECEIPT_TAX", doc="The default VAT rate of a receipt line."
+    )
     receipt_payment_method: str = _merchant(
-        "full_payment", setting="ROBOKASSA_RECEIPT_PAYMENT_METHOD"
+        "full_payment",
+        setting="ROBOKASSA_RECEIPT_PAYMENT_METHOD",
+        doc="The default payment method attribute of a receipt line.",
     )
-    receipt_payment_object: str = _merchant("commodity", setting="ROBOKASSA_RECEIPT_PAYMENT_OBJECT")
+    receipt_payment_object: str = _merchant(
+        "commodity",
+        setting="ROBOKASSA_RECEIPT_PAYMENT_OBJECT",
+        doc="The default payment object attribute of a receipt line.",
+    )
     #: The Site whose settings were merged in, if any.
     site_id: int | None = _merchant(None, site=False)
 
@@ -165,9 +237,9 @@ _server: tuple[dict[str, Any], MerchantConfig] | None = None
 
 def _read_server_values() -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for setting, (name, convert) in DJANGO_SETTINGS.items():
-        if hasattr(settings, setting):
-            values[name] = convert(getattr(settings, setting))
+    for django_setting, (name, convert) in DJANGO_SETTINGS.items():
+        if hasattr(settings, django_setting):
+            values[name] = convert(getattr(settings, django_setting))
     if "use_post" in values:
         values["use_post_explicit"] = True
     return values
@@ -202,11 +274,6 @@ def merged_config(site_values: Mapping[str, Any], *, site_id: int | None) -> Mer
 def server_configures_callbacks() -> bool:
     """Whether Django settings set everything a callback's verification needs."""
     return server_values().keys() >= CALLBACK_FIELDS
-
-
-def setting(name: str, default: Any) -> Any:
-    """A plugin setting that is not part of a merchant's configuration (read at call time)."""
-    return getattr(settings, name, default)
 
 
 def _reset_server_cache(*, setting: str, **kwargs: Any) -> None:

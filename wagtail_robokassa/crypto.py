@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+from .plugin_settings import setting
+
 PREFIX = "rbk2:"  # marks a bound token
 LEGACY_PREFIX = "rbk1:"  # an unbound token, as written before tokens were bound (migration 0012)
 _SALT = b"wagtail-robokassa"
@@ -47,7 +49,7 @@ class UnreadableSecret(str):
 
 def key_texts() -> tuple[str, ...]:
     """The secrets keys are made from, the encrypting one first."""
-    keys = getattr(settings, "ROBOKASSA_ENCRYPTION_KEYS", None)
+    keys = setting("ROBOKASSA_ENCRYPTION_KEYS")
     if keys:
         return (keys,) if isinstance(keys, str) else tuple(keys)
     return (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))

@@ -30,8 +30,6 @@ from .tokens import read_token
 from .views import render_page
 
 logger = logging.getLogger("wagtail_robokassa.payments")
-DEFAULT_TOKEN_MAX_AGE = 7 * 24 * 3600
-DEFAULT_RATE_LIMIT = (10, 60)  # invoices per client address per that many seconds
 
 
 class BuyerForm(forms.Form):
@@ -74,7 +72,7 @@ def _problem(request: HttpRequest, message: Any, status: int, page: Any = None, 
 
 def _over_rate_limit(request: HttpRequest) -> bool:
     """Invoices per client group (an IPv4 address, an IPv6 /64) per window."""
-    limit = setting("ROBOKASSA_PAY_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+    limit = setting("ROBOKASSA_PAY_RATE_LIMIT")
     if not limit:
         return False
     count, seconds = limit
@@ -85,7 +83,7 @@ def _over_rate_limit(request: HttpRequest) -> bool:
 @never_cache
 @require_POST
 def pay(request: HttpRequest) -> HttpResponse:
-    max_age = setting("ROBOKASSA_PAY_TOKEN_MAX_AGE", DEFAULT_TOKEN_MAX_AGE)
+    max_age = setting("ROBOKASSA_PAY_TOKEN_MAX_AGE")
     try:
         page_id, block_id = read_token(request.POST.get("token", ""), max_age)
     except signing.SignatureExpired:
@@ -122,7 +120,7 @@ def pay(request: HttpRequest) -> HttpResponse:
     except NumberingExhausted:
         logger.exception("ROBOKASSA could not number an invoice")
         return _problem(request, _("Payments are unavailable right now. Try again later."), 503)
-    if receipt is None and setting("ROBOKASSA_PAY_METHOD", "POST") == "GET":
+    if receipt is None and setting("ROBOKASSA_PAY_METHOD") == "GET":
         return HttpResponseRedirect(start.url)
     context = {"start": start, "page": page, "currency": config.currency_symbol}
     return render_page(request, "wagtail_robokassa/redirect.html", context)

@@ -16,7 +16,6 @@ from typing import Any
 from .conf import setting
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-DEFAULT_HEADER = "HTTP_X_FORWARDED_FOR"
 #: IPv6 addresses are grouped by network: one subscriber usually holds a whole /64.
 IPV6_GROUP_PREFIX = 64
 
@@ -39,7 +38,7 @@ def _networks(trusted: tuple[str, ...]) -> tuple[IPNetwork, ...]:
 
 def trusted_networks() -> tuple[IPNetwork, ...]:
     """``ROBOKASSA_TRUSTED_PROXIES`` as networks (checked at start-up by the system checks)."""
-    trusted = setting("ROBOKASSA_TRUSTED_PROXIES", ())
+    trusted = setting("ROBOKASSA_TRUSTED_PROXIES")
     if isinstance(trusted, str):
         trusted = (trusted,)
     return _networks(tuple(trusted))
@@ -56,7 +55,7 @@ def client_ip(request: Any) -> str | None:
     networks = trusted_networks()
     if peer is None or not networks or not _is_trusted(peer, networks):
         return str(peer) if peer is not None else None
-    header = request.META.get(setting("ROBOKASSA_CLIENT_IP_HEADER", DEFAULT_HEADER), "")
+    header = request.META.get(setting("ROBOKASSA_CLIENT_IP_HEADER"), "")
     for hop in reversed(header.split(",")):
         address = _address(hop)
         if address is None:

@@ -24,7 +24,6 @@ from .requester import client_ip
 from .services import process_result, record_rejection, record_visit
 from .services.config import CallbackConfigs
 
-DEFAULT_BASE_TEMPLATE = "wagtail_robokassa/base.html"
 logger = logging.getLogger("wagtail_robokassa.views")
 
 
@@ -70,7 +69,7 @@ def render_page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     """A buyer-facing page on ``ROBOKASSA_BASE_TEMPLATE`` (never chosen by the request)."""
-    context["base_template"] = setting("ROBOKASSA_BASE_TEMPLATE", DEFAULT_BASE_TEMPLATE)
+    context["base_template"] = setting("ROBOKASSA_BASE_TEMPLATE")
     return render(request, template, context, status=status)
 
 

@@ -40,7 +40,7 @@ SITE_PATHS = {
 
 
 def per_site() -> bool:
-    return bool(setting("ROBOKASSA_PERMISSIONS_PER_SITE", False))
+    return bool(setting("ROBOKASSA_PERMISSIONS_PER_SITE"))
 
 
 def allowed_sites(user: Any) -> frozenset[int] | None:

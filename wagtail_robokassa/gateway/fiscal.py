@@ -64,7 +64,7 @@ class FiscalStatus:
 
 
 def service_url() -> str:
-    return (setting("ROBOKASSA_FISCAL_URL", "") or FISCAL_SERVICE).rstrip("/")
+    return (setting("ROBOKASSA_FISCAL_URL") or FISCAL_SERVICE).rstrip("/")
 
 
 def _post(

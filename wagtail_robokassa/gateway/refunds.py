@@ -87,7 +87,7 @@ def is_request_id(text: str) -> bool:
 
 
 def service_url() -> str:
-    return (setting("ROBOKASSA_REFUND_URL", "") or REFUND_SERVICE).rstrip("/")
+    return (setting("ROBOKASSA_REFUND_URL") or REFUND_SERVICE).rstrip("/")
 
 
 def refund_payload(

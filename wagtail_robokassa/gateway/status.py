@@ -91,7 +91,7 @@ MESSAGES = {
 
 def status_url(config: MerchantConfig) -> str:
     """Where the status interface is: ``ROBOKASSA_STATUS_URL``, else the shop's ROBOKASSA host."""
-    return setting("ROBOKASSA_STATUS_URL", "") or f"https://{config.host}{OPSTATE_PATH}"
+    return setting("ROBOKASSA_STATUS_URL") or f"https://{config.host}{OPSTATE_PATH}"
 
 
 def check_status(

@@ -38,6 +38,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..conf import setting
+from ..plugin_settings import declared
 
 #: 5xx answers worth asking again, where asking again is safe.
 RETRIED_STATUSES = frozenset({500, 502, 503, 504})
@@ -46,8 +47,9 @@ MAX_ANSWER_BYTES = 100_000
 #: Seconds a whole call may take: an admin click waits a few seconds, a task longer; each at
 #: most the ceiling beside it (a task's call must end well before a refund or receipt left
 #: "sending" for 10 minutes is taken for interrupted).
-INTERACTIVE_DEADLINE, MAX_INTERACTIVE_DEADLINE = 10.0, 120.0
-BACKGROUND_DEADLINE, MAX_BACKGROUND_DEADLINE = 60.0, 300.0
+INTERACTIVE_DEADLINE = declared("ROBOKASSA_INTERACTIVE_DEADLINE").default
+BACKGROUND_DEADLINE = declared("ROBOKASSA_BACKGROUND_DEADLINE").default
+MAX_INTERACTIVE_DEADLINE, MAX_BACKGROUND_DEADLINE = 120.0, 300.0
 #: Seconds to open a connection (within the deadline).
 CONNECT_TIMEOUT = 5.0
 #: Attempts after the first.
@@ -299,14 +301,14 @@ class Transport:
                 manager.clear()
 
 
-INTERACTIVE = ("ROBOKASSA_INTERACTIVE_DEADLINE", INTERACTIVE_DEADLINE, MAX_INTERACTIVE_DEADLINE)
-BACKGROUND = ("ROBOKASSA_BACKGROUND_DEADLINE", BACKGROUND_DEADLINE, MAX_BACKGROUND_DEADLINE)
+INTERACTIVE = ("ROBOKASSA_INTERACTIVE_DEADLINE", MAX_INTERACTIVE_DEADLINE)
+BACKGROUND = ("ROBOKASSA_BACKGROUND_DEADLINE", MAX_BACKGROUND_DEADLINE)
 
 
-def deadline_setting(name: str, default: float, ceiling: float) -> float:
+def deadline_setting(name: str, ceiling: float) -> float:
     """The setting's seconds; ``ValueError`` unless it is a number above 0 and at most
     ``ceiling`` (system check E014)."""
-    value = setting(name, default)
+    value = setting(name)
     number = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
     if not number or not 0 < value <= ceiling:
         raise ValueError(f"{name} must be seconds above 0 and at most {ceiling:g}, not {value!r}")
@@ -318,11 +320,11 @@ def deadlines() -> tuple[float, float]:
     return deadline_setting(*INTERACTIVE), deadline_setting(*BACKGROUND)
 
 
-def _deadline_or_default(which: tuple[str, float, float]) -> float:
+def _deadline_or_default(which: tuple[str, float]) -> float:
     try:
         return deadline_setting(*which)
-    except ValueError:
-        return which[1]  # ``manage.py check`` says what is wrong; a call still ends in time
+    except ValueError:  # ``manage.py check`` says what is wrong; a call still ends in time
+        return float(declared(which[0]).default)
 
 
 def _read_bounded(response: Any, limit: int, watch: _Watch) -> bytes:

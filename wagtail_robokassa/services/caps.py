@@ -27,19 +27,19 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class StorageCap:
-    """The caps on one kind of row: ``(setting name, default)`` per minute for everybody and
+    """The caps on one kind of row: the name of the setting per minute for everybody and
     per client group."""
 
     model: Any
     kind: str
-    per_minute: tuple[str, int]
-    per_address: tuple[str, int]
+    per_minute: str
+    per_address: str
 
     def allows(self, client_ip: str | None) -> bool:
         """Whether one more row may be stored for this client now; if not, it is counted."""
         minute = timezone.now().replace(second=0, microsecond=0)
-        per_address = setting(*self.per_address)
-        ceiling = setting(*self.per_minute)
+        per_address = setting(self.per_address)
+        ceiling = setting(self.per_minute)
         if ratelimit.allow(f"{self.kind}:stored", client_ip, per_address, 60) and (
             self.model.objects.filter(created_at__gte=minute).count() < ceiling
         ):

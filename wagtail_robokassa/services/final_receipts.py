@@ -97,7 +97,7 @@ def _why_not_sendable(invoice: Invoice, config: MerchantConfig) -> str:
         return _("A refund of the whole payment is open: the final receipt waits until it settles.")
     if not final_lines(invoice):
         return _("Every prepaid line was refunded: there is nothing to hand over.")
-    if invoice.is_test and not setting("ROBOKASSA_FISCAL_URL", ""):
+    if invoice.is_test and not setting("ROBOKASSA_FISCAL_URL"):
         return _("ROBOKASSA registers no receipts for test payments.")
     return ""
 

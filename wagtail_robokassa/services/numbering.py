@@ -23,7 +23,6 @@ from .sql import column_of
 
 logger = logging.getLogger("wagtail_robokassa.payments")
 
-DEFAULT_FIRST_INV_ID = 1
 MAX_ATTEMPTS = 50
 
 
@@ -32,7 +31,7 @@ class NumberingExhausted(RuntimeError):
 
 
 def first_inv_id() -> int:
-    return setting("ROBOKASSA_FIRST_INV_ID", DEFAULT_FIRST_INV_ID)
+    return setting("ROBOKASSA_FIRST_INV_ID")
 
 
 def create_invoice(**fields: Any) -> Invoice:

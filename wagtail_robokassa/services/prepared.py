@@ -55,7 +55,7 @@ def can_prepare(db: BaseDatabaseWrapper) -> bool:
     if "prepare_threshold" in options and options["prepare_threshold"] is None:
         return False  # said in so many words: this pooler loses prepared statements
     return (db.settings_dict.get("CONN_MAX_AGE") != 0 or bool(options.get("pool"))) and bool(
-        setting("ROBOKASSA_PREPARED_STATEMENTS", True)
+        setting("ROBOKASSA_PREPARED_STATEMENTS")
     )
 
 

@@ -80,7 +80,7 @@ def why_not_refundable(invoice: Invoice, config: MerchantConfig) -> str:
         return _("Only a paid payment can be refunded.")
     if config.host != HOSTS["ru"]:
         return _("ROBOKASSA's Refund API serves ROBOKASSA Russia only: refund it in the cabinet.")
-    if invoice.is_test and not setting("ROBOKASSA_REFUND_URL", ""):
+    if invoice.is_test and not setting("ROBOKASSA_REFUND_URL"):
         return _("ROBOKASSA has no test mode for refunds: a test payment cannot be refunded.")
     if not config.password3:
         return _(

@@ -108,6 +108,6 @@ def _diagnosis(
 REJECTIONS = StorageCap(
     RejectedRequest,
     OverflowKind.REJECTED,
-    per_minute=("ROBOKASSA_REJECTED_REQUESTS_PER_MINUTE", 60),
-    per_address=("ROBOKASSA_REJECTED_REQUESTS_PER_ADDRESS_PER_MINUTE", 10),
+    per_minute="ROBOKASSA_REJECTED_REQUESTS_PER_MINUTE",
+    per_address="ROBOKASSA_REJECTED_REQUESTS_PER_ADDRESS_PER_MINUTE",
 )

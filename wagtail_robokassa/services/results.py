@@ -252,7 +252,7 @@ def _record(
             values,
             callback,
             now=now,
-            require_invoice=setting("ROBOKASSA_REQUIRE_INVOICE", False),
+            require_invoice=setting("ROBOKASSA_REQUIRE_INVOICE"),
             path=path,
             guard=resolution.guard,
         )

@@ -26,8 +26,6 @@ from ..models import CheckOutcome, Invoice, InvoiceStatus
 from .reconciliation import NOT_CREDITED, CheckResult, reconcile_invoice
 
 #: Defaults of ``ROBOKASSA_RECONCILE_AFTER`` and ``ROBOKASSA_RECONCILE_WITHIN``.
-DEFAULT_AFTER = timedelta(minutes=10)
-DEFAULT_WITHIN = timedelta(days=3)
 #: How long a claimed invoice is left to the worker that claimed it.
 CLAIM = timedelta(minutes=2)
 
@@ -53,8 +51,8 @@ def parse_duration(value: Any) -> timedelta:
 
 def reconcile_window() -> tuple[timedelta, timedelta]:
     """``(after, within)`` from the settings; raises ``ValueError`` when they make no window."""
-    after = parse_duration(setting("ROBOKASSA_RECONCILE_AFTER", DEFAULT_AFTER))
-    within = parse_duration(setting("ROBOKASSA_RECONCILE_WITHIN", DEFAULT_WITHIN))
+    after = parse_duration(setting("ROBOKASSA_RECONCILE_AFTER"))
+    within = parse_duration(setting("ROBOKASSA_RECONCILE_WITHIN"))
     if within <= after:
         raise ValueError("ROBOKASSA_RECONCILE_WITHIN must be longer than ROBOKASSA_RECONCILE_AFTER")
     return after, within
@@ -170,7 +168,7 @@ def reconcile(
 
 def sweep_due(*, limit: int | None = None, transport: Transport | None = None) -> Sweep:
     """Check the due invoices (at most ``limit``, default ``ROBOKASSA_RECONCILE_BATCH``)."""
-    limit = limit or setting("ROBOKASSA_RECONCILE_BATCH", 100)
+    limit = limit or setting("ROBOKASSA_RECONCILE_BATCH")
     return reconcile(list(due_invoices()[:limit]), transport=transport)
 
 

@@ -23,8 +23,8 @@ from .storable import storable
 VISITS = StorageCap(
     PaymentVisit,
     OverflowKind.VISIT,
-    per_minute=("ROBOKASSA_VISITS_PER_MINUTE", 600),
-    per_address=("ROBOKASSA_VISITS_PER_ADDRESS_PER_MINUTE", 10),
+    per_minute="ROBOKASSA_VISITS_PER_MINUTE",
+    per_address="ROBOKASSA_VISITS_PER_ADDRESS_PER_MINUTE",
 )
 
 _SIGNALS: dict[str, Signal] = {

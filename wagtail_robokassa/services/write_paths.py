@@ -429,7 +429,7 @@ def write_path(db: BaseDatabaseWrapper | None = None) -> WritePath:
 
 
 def _choose(db: BaseDatabaseWrapper) -> WritePath:
-    name = setting("ROBOKASSA_WRITE_PATH", AUTO)
+    name = setting("ROBOKASSA_WRITE_PATH")
     if name == AUTO:
         return next(path for path in WRITE_PATHS.values() if path.supports(db))
     path = WRITE_PATHS.get(name)

@@ -3,10 +3,12 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, register
 
+from ...plugin_settings import setting
+
 
 def emulator_enabled() -> bool:
     """Only in development: ``DEBUG`` on, or ``ROBOKASSA_EMULATOR_ENABLED`` set explicitly."""
-    return bool(settings.DEBUG or getattr(settings, "ROBOKASSA_EMULATOR_ENABLED", False))
+    return bool(settings.DEBUG or setting("ROBOKASSA_EMULATOR_ENABLED"))
 
 
 @register("wagtail_robokassa")

@@ -45,7 +45,7 @@ def _result_url(request: HttpRequest) -> str:
     Wagtail Site (a configured one: the Host header only chooses among them), or
     ``ROBOKASSA_EMULATOR_RESULT_URL``. Never a host the request names, so that a signed
     notification cannot be sent anywhere else."""
-    configured = setting("ROBOKASSA_EMULATOR_RESULT_URL", "")
+    configured = setting("ROBOKASSA_EMULATOR_RESULT_URL")
     if configured:
         return configured
     site = Site.find_for_request(request)
