@@ -12,7 +12,7 @@ from wagtail_robokassa import __version__  # noqa: E402 - after the path is set
 
 project = "wagtail-robokassa"
 author = "wagtail-robokassa contributors"
-copyright = "wagtail-robokassa contributors"  # noqa: A001 - Sphinx's name
+copyright = "wagtail-robokassa contributors"
 release = __version__
 version = ".".join(__version__.split(".")[:2])
 
