@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from .conf import SECRET_FIELDS, SETTING_NAMES, server_config, server_values, setting
 from .protocol import MAX_INV_ID
@@ -171,3 +171,53 @@ def check_call_deadlines(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     from .gateway.transport import deadlines
 
     return _refused_setting(deadlines, E014, E014_HINT, "robokassa.E014")
+
+
+W001 = "The default cache ({backend}) keeps ROBOKASSA's counters in each process."
+W001_HINT = (
+    "The rate limit on new invoices and the per-client caps on stored requests then count per "
+    "process: use a cache every process shares (Redis, Memcached or the database cache)."
+)
+W002 = "The task backend ({backend}) runs no ROBOKASSA task in the background."
+W002_HINT = (
+    "Reconciliation, refunds and final receipts handed to the tasks then run inside the request "
+    "or cron job that enqueues them, or not at all. Use a worker backend (django-tasks-db, RQ) "
+    "and run its workers; if cron runs `manage.py robokassa_reconcile` (without --enqueue) and "
+    "nothing is enqueued, add robokassa.W002 to SILENCED_SYSTEM_CHECKS."
+)
+#: Caches whose entries live in one process (or nowhere).
+PER_PROCESS_CACHES = frozenset({"LocMemCache", "DummyCache"})
+#: Task backends without workers.
+FOREGROUND_TASK_BACKENDS = frozenset({"ImmediateBackend", "DummyBackend"})
+
+
+def _production() -> bool:
+    from django.conf import settings
+
+    return not settings.DEBUG
+
+
+@register(TAG)
+def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W001: with ``DEBUG`` off, the rate limit and the caps count in a cache that every process
+    shares."""
+    from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+
+    backend = type(caches[DEFAULT_CACHE_ALIAS]).__name__
+    if not _production() or backend not in PER_PROCESS_CACHES:
+        return []
+    return [Warning(W001.format(backend=backend), hint=W001_HINT, id="robokassa.W001")]
+
+
+@register(TAG)
+def check_background_tasks(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W002: with ``DEBUG`` off, the default task backend has workers."""
+    from .tasks import task_backends
+
+    try:
+        backend = type(task_backends["default"]).__name__
+    except Exception:  # a broken TASKS setting is for Django's own checks to report
+        return []
+    if not _production() or backend not in FOREGROUND_TASK_BACKENDS:
+        return []
+    return [Warning(W002.format(backend=backend), hint=W002_HINT, id="robokassa.W002")]

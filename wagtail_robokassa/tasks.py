@@ -14,9 +14,9 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 if find_spec("django.tasks"):  # Django 6.0+
-    from django.tasks import task
+    from django.tasks import task, task_backends
 else:  # pragma: no cover - depends on the Django version
-    from django_tasks import task  # type: ignore[no-redef]
+    from django_tasks import task, task_backends  # type: ignore[no-redef]  # noqa: F401
 
 
 @task()

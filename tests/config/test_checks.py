@@ -7,7 +7,11 @@ from wagtail_robokassa.checks import TAG
 
 
 def ids():
-    return sorted(message.id for message in checks.run_checks(tags=[TAG]))
+    """What ``manage.py check`` reports (it leaves out the silenced ids)."""
+    from django.conf import settings
+
+    silenced = settings.SILENCED_SYSTEM_CHECKS
+    return sorted(m.id for m in checks.run_checks(tags=[TAG]) if m.id not in silenced)
 
 
 def test_configured_project_is_clean():
@@ -91,3 +95,44 @@ def test_an_unusable_deadline_still_gives_calls_an_end(settings):
     assert Transport.interactive().deadline == INTERACTIVE_DEADLINE
     settings.ROBOKASSA_INTERACTIVE_DEADLINE = 2.5
     assert Transport.interactive().deadline == 2.5
+
+
+@pytest.mark.parametrize(
+    "cache",
+    [
+        "django.core.cache.backends.locmem.LocMemCache",
+        "django.core.cache.backends.dummy.DummyCache",
+    ],
+)
+def test_a_per_process_cache_in_production_is_a_warning(settings, cache):
+    settings.SILENCED_SYSTEM_CHECKS = []
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.CACHES = {"default": {"BACKEND": cache}}
+    assert ids() == ["robokassa.W001"]
+    (warning,) = checks.run_checks(tags=[TAG])
+    assert "count per process" in warning.hint
+    assert cache.rsplit(".", 1)[1] in warning.msg
+    settings.DEBUG = True
+    assert ids() == []
+
+
+def test_a_shared_cache_and_a_worker_backend_are_clean(settings):
+    settings.SILENCED_SYSTEM_CHECKS = []
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": ""}
+    }
+    assert ids() == []
+
+
+@pytest.mark.parametrize("backend", ["ImmediateBackend", "DummyBackend"])
+def test_a_task_backend_without_workers_in_production_is_a_warning(settings, backend):
+    from wagtail_robokassa.tasks import task
+
+    module = task.__module__.rsplit(".", 1)[0]  # django.tasks or django_tasks
+    settings.SILENCED_SYSTEM_CHECKS = []
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
+    settings.TASKS = {"default": {"BACKEND": f"{module}.backends.{backend.lower()[:-7]}.{backend}"}}
+    assert ids() == ["robokassa.W002"]
+    settings.SILENCED_SYSTEM_CHECKS = ["robokassa.W002"]
+    assert ids() == []
