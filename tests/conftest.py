@@ -19,6 +19,7 @@ from tests.status_servers import (  # noqa: F401 - shared
     misbehaving,
     refund_service,
 )
+from tests.task_backends import task_backend  # noqa: F401 - shared
 
 settings.register_profile(
     "default", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]

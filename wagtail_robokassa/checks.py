@@ -173,17 +173,17 @@ def check_call_deadlines(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return _refused_setting(deadlines, E014, E014_HINT, "robokassa.E014")
 
 
-W001 = "The default cache ({backend}) keeps ROBOKASSA's counters in each process."
-W001_HINT = (
+W002 = "The default cache ({backend}) keeps ROBOKASSA's counters in each process."
+W002_HINT = (
     "The rate limit on new invoices and the per-client caps on stored requests then count per "
     "process: use a cache every process shares (Redis, Memcached or the database cache)."
 )
-W002 = "The task backend ({backend}) runs no ROBOKASSA task in the background."
-W002_HINT = (
+W003 = "The task backend ({backend}) runs no ROBOKASSA task in the background."
+W003_HINT = (
     "Reconciliation, refunds and final receipts handed to the tasks then run inside the request "
     "or cron job that enqueues them, or not at all. Use a worker backend (django-tasks-db, RQ) "
     "and run its workers; if cron runs `manage.py robokassa_reconcile` (without --enqueue) and "
-    "nothing is enqueued, add robokassa.W002 to SILENCED_SYSTEM_CHECKS."
+    "nothing is enqueued, add robokassa.W003 to SILENCED_SYSTEM_CHECKS."
 )
 #: Caches whose entries live in one process (or nowhere).
 PER_PROCESS_CACHES = frozenset({"LocMemCache", "DummyCache"})
@@ -199,19 +199,19 @@ def _production() -> bool:
 
 @register(TAG)
 def check_shared_cache(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W001: with ``DEBUG`` off, the rate limit and the caps count in a cache that every process
+    """W002: with ``DEBUG`` off, the rate limit and the caps count in a cache that every process
     shares."""
     from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 
     backend = type(caches[DEFAULT_CACHE_ALIAS]).__name__
     if not _production() or backend not in PER_PROCESS_CACHES:
         return []
-    return [Warning(W001.format(backend=backend), hint=W001_HINT, id="robokassa.W001")]
+    return [Warning(W002.format(backend=backend), hint=W002_HINT, id="robokassa.W002")]
 
 
 @register(TAG)
 def check_background_tasks(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W002: with ``DEBUG`` off, the default task backend has workers."""
+    """W003: with ``DEBUG`` off, the default task backend has workers."""
     from .tasks import task_backends
 
     try:
@@ -220,4 +220,4 @@ def check_background_tasks(app_configs: Any = None, **kwargs: Any) -> list[Check
         return []
     if not _production() or backend not in FOREGROUND_TASK_BACKENDS:
         return []
-    return [Warning(W002.format(backend=backend), hint=W002_HINT, id="robokassa.W002")]
+    return [Warning(W003.format(backend=backend), hint=W003_HINT, id="robokassa.W003")]

@@ -7,11 +7,19 @@
 them until registered (``services.final_receipts``).
 Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
 and run it with a worker such as django-tasks-db's ``db_worker``.
+
+The tasks use nothing optional of a backend (no deferring, priorities, results or retries), and
+what each one is to do next is kept on the rows it works on: a task that a backend loses is done
+by the next periodic run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.util import find_spec
+from typing import Any
+
+from django.db import transaction
 
 if find_spec("django.tasks"):  # Django 6.0+
     from django.tasks import task, task_backends
@@ -66,3 +74,11 @@ def follow_final_receipts(limit: int = 100) -> dict[str, int]:
     from .services.final_receipts import follow_final_receipts as follow
 
     return follow(limit=limit)
+
+
+def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:
+    """Enqueue ``task`` once the current transaction commits (at once outside one), and not at
+    all if it rolls back: a worker never looks for rows that were never written. A backend that
+    fails to take it is logged, not raised: the periodic sweeps pick the work up."""
+    enqueue: Callable[[], Any] = lambda: task.enqueue(*args, **kwargs)  # noqa: E731
+    transaction.on_commit(enqueue, using=using, robust=True)

@@ -108,7 +108,7 @@ def test_a_per_process_cache_in_production_is_a_warning(settings, cache):
     settings.SILENCED_SYSTEM_CHECKS = []
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.CACHES = {"default": {"BACKEND": cache}}
-    assert ids() == ["robokassa.W001"]
+    assert ids() == ["robokassa.W002"]
     (warning,) = checks.run_checks(tags=[TAG])
     assert "count per process" in warning.hint
     assert cache.rsplit(".", 1)[1] in warning.msg
@@ -133,6 +133,6 @@ def test_a_task_backend_without_workers_in_production_is_a_warning(settings, bac
     settings.SILENCED_SYSTEM_CHECKS = []
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache"}}
     settings.TASKS = {"default": {"BACKEND": f"{module}.backends.{backend.lower()[:-7]}.{backend}"}}
-    assert ids() == ["robokassa.W002"]
-    settings.SILENCED_SYSTEM_CHECKS = ["robokassa.W002"]
+    assert ids() == ["robokassa.W003"]
+    settings.SILENCED_SYSTEM_CHECKS = ["robokassa.W003"]
     assert ids() == []

@@ -257,11 +257,9 @@ def test_the_follow_up_sends_what_was_left_unsent_and_settles_what_is_due(refund
     assert unsent.state == RefundState.FINISHED
 
 
-def test_the_follow_up_task_runs_on_the_database_backends_worker(refund_service):
+def test_the_follow_up_task_runs_on_a_real_backends_worker(refund_service, task_backend):
     from datetime import timedelta
 
-    from django.core.management import call_command
-    from django.test import override_settings
     from django.utils import timezone
 
     from wagtail_robokassa.tasks import follow_refunds
@@ -269,13 +267,10 @@ def test_the_follow_up_task_runs_on_the_database_backends_worker(refund_service)
     invoice = paid()
     refund = request_refund(invoice, Decimal("10.00"))
     Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
-        follow_refunds.enqueue()
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-        from django_tasks_db.models import DBTaskResult
-
-        task = DBTaskResult.objects.get()
-    assert task.status == "SUCCESSFUL", task.exception_class_path
+    follow_refunds.enqueue()
+    task_backend.work()
+    (task,) = task_backend.results().values()
+    assert task.status == "SUCCESSFUL", task.errors
     assert task.return_value == {"sent": 1, "interrupted": 0, "settled": 0}
     refund.refresh_from_db()
     assert refund.state == RefundState.PROCESSING

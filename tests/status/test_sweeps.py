@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 from django.utils import timezone
 
 from tests.helpers import LOGIN, make_invoice
@@ -294,28 +293,22 @@ def test_a_test_payment_in_a_live_shop_is_its_own_outcome(emulator, settings):
     assert (invoice.status, invoice.last_check) == ("pending", CheckOutcome.TEST_IN_LIVE)
 
 
-# The task, on django-tasks-db's worker.
+# The tasks, on each real backend's worker.
 
 
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def test_the_task_runs_on_the_database_backends_worker(emulator, results_log):
+def test_the_task_runs_on_a_real_backends_worker(emulator, results_log, task_backend):
     paid = pending(timedelta(minutes=20))
     paid_at_robokassa(paid)
-    with override_settings(TASKS=DATABASE_TASKS):
-        output = run("--enqueue")
-        assert "Enqueued reconcile_payments" in output
-        assert "Enqueued follow_refunds" in output
-        assert "Enqueued follow_final_receipts" in output
-        assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PENDING  # not yet
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-        from django_tasks_db.models import DBTaskResult
-
-        tasks = {task.task_path.rsplit(".", 1)[-1]: task for task in DBTaskResult.objects.all()}
+    output = run("--enqueue")
+    assert "Enqueued reconcile_payments" in output
+    assert "Enqueued follow_refunds" in output
+    assert "Enqueued follow_final_receipts" in output
+    assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PENDING  # not yet
+    task_backend.work()
+    tasks = task_backend.results()
     assert sorted(tasks) == ["follow_final_receipts", "follow_refunds", "reconcile_payments"]
     for task in tasks.values():
-        assert task.status == "SUCCESSFUL", task.exception_class_path
+        assert task.status == "SUCCESSFUL", task.errors
     assert tasks["reconcile_payments"].return_value["credited"] == 1
     assert tasks["follow_final_receipts"].return_value == {
         "sent": 0,
@@ -345,7 +338,7 @@ def test_the_command_draws_a_progress_bar_on_a_terminal(emulator):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile):
+def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile, task_backend):
     """The worker's tasks end, each within its calls' deadlines, and record what is known:
     nothing from the network escapes as a failed task."""
     from decimal import Decimal
@@ -369,14 +362,12 @@ def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile):
         request_id="3fa85f64-5717-4562-b3fc-2c963f66afa6",
         next_poll_at=timezone.now(),
     )
-    with override_settings(TASKS=DATABASE_TASKS):
-        run("--enqueue")
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-        from django_tasks_db.models import DBTaskResult
-
-        tasks = {task.task_path.rsplit(".", 1)[-1]: task for task in DBTaskResult.objects.all()}
+    run("--enqueue")
+    task_backend.work()
+    tasks = task_backend.results()
+    assert len(tasks) == 3
     for task in tasks.values():
-        assert task.status == "SUCCESSFUL", task.exception_class_path
+        assert task.status == "SUCCESSFUL", task.errors
     assert tasks["reconcile_payments"].return_value["unreachable"] == 1
     invoice.refresh_from_db()
     assert invoice.last_check == CheckOutcome.FAILED
