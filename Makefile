@@ -43,7 +43,7 @@ demo: $(STAMP)
 DOCS_OUT := docs/_build/html
 
 docs-check: $(STAMP)
-	$(BIN)/sphinx-build -W --keep-going -n -q -b html docs $(DOCS_OUT)
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html docs $(DOCS_OUT)
 
 docs: docs-check
 	@echo "Serving the documentation on http://127.0.0.1:8001/ (Ctrl+C stops)"

@@ -1,5 +1,6 @@
 """Building signed ROBOKASSA requests for tests, the way ROBOKASSA signs them."""
 
+import socket
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -106,3 +107,10 @@ BOOK_AND_DELIVERY = {
          "payment_method": "full_payment", "payment_object": "service"},
     ],
 }  # fmt: skip
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

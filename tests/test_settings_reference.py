@@ -58,7 +58,9 @@ def test_the_built_reference_lists_them_all(tmp_path):
     page = (tmp_path / "reference" / "settings.html").read_text()
     shown = set(NAME.findall(page))
     assert sorted(names_in_the_code() - shown) == []
-    row = next(row for row in re.findall(r"<tr.*?</tr>", page, re.DOTALL) if "PAY_RATE" in row)
-    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row)]
-    assert cells[:2] == ["ROBOKASSA_PAY_RATE_LIMIT", "(10, 60)"]
-    assert cells[2].startswith("Invoices per client")
+    item = re.search(
+        r'<dt><span class="target" id="robokassa-pay-rate-limit">.*?</dd>', page, re.DOTALL
+    )
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item[0])).strip()
+    assert text.startswith("ROBOKASSA_PAY_RATE_LIMIT Invoices per client")
+    assert text.endswith("Default: (10, 60)")

@@ -54,30 +54,22 @@ def _inline(text: str) -> list[nodes.Node]:
     return parts
 
 
-def _row(*cells: list[nodes.Node]) -> nodes.row:
-    row = nodes.row()
-    for content in cells:
-        row += nodes.entry("", nodes.paragraph("", "", *content))
-    return row
+def _item(entry: Entry) -> nodes.definition_list_item:
+    """The setting's name and default as the term, what it does as the definition."""
+    target = nodes.target("", "", ids=[entry.name.lower().replace("_", "-")])
+    term = nodes.term("", "", target, nodes.literal(entry.name, entry.name))
+    default = nodes.paragraph("", "", nodes.emphasis("Default: ", "Default: "))
+    default += _inline(entry.default)
+    return nodes.definition_list_item(
+        "", term, nodes.definition("", nodes.paragraph("", "", *_inline(entry.doc)), default)
+    )
 
 
-def _table(entries: list[Entry]) -> nodes.table:
-    group = nodes.tgroup(cols=3)
-    for width in (30, 15, 55):
-        group += nodes.colspec(colwidth=width)
-    head = nodes.thead()
-    head += _row([nodes.Text("Setting")], [nodes.Text("Default")], [nodes.Text("What it does")])
-    body = nodes.tbody()
+def _list(entries: list[Entry]) -> nodes.definition_list:
+    listing = nodes.definition_list(classes=["robokassa-settings"])
     for entry in entries:
-        target = nodes.target("", "", ids=[entry.name.lower().replace("_", "-")])
-        body += _row(
-            [target, nodes.literal(entry.name, entry.name)],
-            _inline(entry.default),
-            _inline(entry.doc),
-        )
-    group += head
-    group += body
-    return nodes.table("", group, classes=["robokassa-settings"])
+        listing += _item(entry)
+    return listing
 
 
 class SettingsReference(SphinxDirective):
@@ -88,7 +80,7 @@ class SettingsReference(SphinxDirective):
         entries = reference_entries()
         for topic in dict.fromkeys(entry.topic for entry in entries):
             result.append(nodes.rubric(topic, topic))
-            result.append(_table([entry for entry in entries if entry.topic == topic]))
+            result.append(_list([entry for entry in entries if entry.topic == topic]))
         return result
 
 

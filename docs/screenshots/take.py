@@ -1,4 +1,5 @@
-"""Take the README's screenshots from a running sandbox (``make demo`` in another terminal):
+"""Take the README's and the documentation's screenshots from a running sandbox (``make demo``
+in another terminal):
 
     .venv/bin/python docs/screenshots/take.py [http://127.0.0.1:8000]
 

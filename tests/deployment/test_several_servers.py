@@ -28,31 +28,16 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.helpers import LOGIN, forget_settings, make_invoice, result_params
+from tests.helpers import LOGIN, forget_settings, free_port, make_invoice, result_params
+from tests.task_backends import REDIS, need_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 APP_SERVERS = 3
 PASSWORD2 = "several-servers-2"
 PASSWORD3 = "several-servers-3"
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 pytestmark = pytest.mark.postgres
-
-
-def redis_reachable() -> bool:
-    parts = urllib.parse.urlsplit(REDIS)
-    try:
-        socket.create_connection((parts.hostname, parts.port or 6379), timeout=2).close()
-    except OSError:
-        return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Deployment:
@@ -149,11 +134,7 @@ class Deployment:
 
 @pytest.fixture(scope="module")
 def deployment(django_db_setup, django_db_blocker, tmp_path_factory):
-    if not redis_reachable():
-        message = f"needs Redis at {REDIS}"
-        if os.environ.get("REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " (the several-servers test runs with REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
+    need_redis()
     with django_db_blocker.unblock():
         database = connection.settings_dict["NAME"]
     running = Deployment(database, tmp_path_factory.mktemp("deployment"))

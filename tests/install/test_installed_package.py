@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import chromium_path
+from tests.helpers import free_port
 from tests.install.steps import Step, steps_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,12 +93,6 @@ def test_the_version_lives_in_one_place(dist):
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert __version__ not in pyproject
     assert 'dynamic = ["version"]' in pyproject
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class NewProject:
@@ -208,19 +202,14 @@ def test_nothing_of_this_checkout_is_on_the_installed_projects_path(installed):
 
 
 @pytest.fixture
-def browser_page():
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.conftest import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
-        page.set_default_timeout(20_000)
-        yield page
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=ARTIFACTS / "installed-project-last.png", full_page=True)
-        browser.close()
+def browser_page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "installed-project-last.png", full_page=True)
+    context.close()
 
 
 def edit_as_the_guide_says(page, installed) -> None:

@@ -267,9 +267,10 @@ def test_the_follow_up_task_runs_on_a_real_backends_worker(refund_service, task_
     invoice = paid()
     refund = request_refund(invoice, Decimal("10.00"))
     Refund.objects.filter(pk=refund.pk).update(created_at=timezone.now() - timedelta(hours=1))
-    follow_refunds.enqueue()
-    task_backend.work()
-    (task,) = task_backend.results().values()
+    with task_backend.configured():
+        follow_refunds.enqueue()
+        task_backend.work()
+        (task,) = task_backend.results().values()
     assert task.status == "SUCCESSFUL", task.errors
     assert task.return_value == {"sent": 1, "interrupted": 0, "settled": 0}
     refund.refresh_from_db()

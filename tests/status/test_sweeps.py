@@ -299,13 +299,14 @@ def test_a_test_payment_in_a_live_shop_is_its_own_outcome(emulator, settings):
 def test_the_task_runs_on_a_real_backends_worker(emulator, results_log, task_backend):
     paid = pending(timedelta(minutes=20))
     paid_at_robokassa(paid)
-    output = run("--enqueue")
-    assert "Enqueued reconcile_payments" in output
-    assert "Enqueued follow_refunds" in output
-    assert "Enqueued follow_final_receipts" in output
-    assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PENDING  # not yet
-    task_backend.work()
-    tasks = task_backend.results()
+    with task_backend.configured():
+        output = run("--enqueue")
+        assert "Enqueued reconcile_payments" in output
+        assert "Enqueued follow_refunds" in output
+        assert "Enqueued follow_final_receipts" in output
+        assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PENDING  # not yet
+        task_backend.work()
+        tasks = task_backend.results()
     assert sorted(tasks) == ["follow_final_receipts", "follow_refunds", "reconcile_payments"]
     for task in tasks.values():
         assert task.status == "SUCCESSFUL", task.errors
@@ -362,9 +363,10 @@ def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile, task_ba
         request_id="3fa85f64-5717-4562-b3fc-2c963f66afa6",
         next_poll_at=timezone.now(),
     )
-    run("--enqueue")
-    task_backend.work()
-    tasks = task_backend.results()
+    with task_backend.configured():
+        run("--enqueue")
+        task_backend.work()
+        tasks = task_backend.results()
     assert len(tasks) == 3
     for task in tasks.values():
         assert task.status == "SUCCESSFUL", task.errors

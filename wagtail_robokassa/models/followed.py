@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class FollowedRequest(models.Model):
+    #: Records are not content: Wagtail's reference index (and its task per save) skips them.
+    wagtail_reference_index_ignore = True
+
     message = models.CharField(_("message"), max_length=255, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

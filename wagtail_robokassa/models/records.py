@@ -57,6 +57,9 @@ class CheckOutcome(models.TextChoices):
 class Invoice(models.Model):
     """One payment attempt. Its primary key is the ``InvId`` sent to ROBOKASSA."""
 
+    #: Records are not content: Wagtail's reference index (and its task per save) skips them.
+    wagtail_reference_index_ignore = True
+
     id = models.AutoField(primary_key=True, verbose_name=_("InvId"))
     merchant_login = models.CharField(_("merchant login"), max_length=100)
     is_test = models.BooleanField(_("test payment"), default=False)
@@ -167,6 +170,9 @@ class SuccessNotification(models.Model):
     Unique per (merchant login, test flag, InvId): the database decides which delivery is first.
     """
 
+    #: Records are not content: Wagtail's reference index (and its task per save) skips them.
+    wagtail_reference_index_ignore = True
+
     merchant_login = models.CharField(_("merchant login"), max_length=100)
     is_test = models.BooleanField(_("test payment"), default=False)
     inv_id = models.IntegerField(_("InvId"))
@@ -246,6 +252,9 @@ class VisitKind(models.TextChoices):
 class PaymentVisit(models.Model):
     """A buyer landing on the Success or Fail page. Display and statistics only."""
 
+    #: Records are not content: Wagtail's reference index (and its task per save) skips them.
+    wagtail_reference_index_ignore = True
+
     kind = models.CharField(_("kind"), max_length=16, choices=VisitKind.choices)
     inv_id = models.IntegerField(_("InvId"))
     out_sum = models.DecimalField(_("amount"), null=True, blank=True, **RECEIVED_AMOUNT)
@@ -307,6 +316,9 @@ class RejectionReason(models.TextChoices):
 class RejectedRequest(models.Model):
     """A request that was refused. Secrets and signatures are redacted before it is stored."""
 
+    #: Records are not content: Wagtail's reference index (and its task per save) skips them.
+    wagtail_reference_index_ignore = True
+
     endpoint = models.CharField(_("endpoint"), max_length=16, choices=Endpoint.choices)
     reason = models.CharField(_("reason"), max_length=32, choices=RejectionReason.choices)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
@@ -340,6 +352,9 @@ class OverflowKind(models.TextChoices):
 
 class RejectionOverflow(models.Model):
     """Requests that were only counted because a per-minute storage cap was reached."""
+
+    #: Records are not content: Wagtail's reference index (and its task per save) skips them.
+    wagtail_reference_index_ignore = True
 
     minute = models.DateTimeField(_("minute"))
     kind = models.CharField(
