@@ -5,8 +5,7 @@ The merchant's own settings (login, passwords, test mode…) are declared with t
 here; the documentation's settings reference is generated from both declarations, so a setting
 cannot be read without being documented.
 
-This module imports nothing from Django at import time: the documentation build reads it as
-it is.
+The documentation build imports it without configuring Django.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,4 @@ def declared(name: str) -> PluginSetting:
 def setting(name: str) -> Any:
     """A plugin setting that is not part of a merchant's configuration (read at call time), or
     its declared default; ``KeyError`` for a name nobody declared."""
-    from django.conf import settings  # not at import time: the docs build reads this module
-
     return getattr(settings, name, declared(name).default)
