@@ -24,7 +24,7 @@ from django.db import transaction
 if find_spec("django.tasks"):  # Django 6.0+
     from django.tasks import task, task_backends
 else:  # pragma: no cover - depends on the Django version
-    from django_tasks import task, task_backends  # type: ignore[no-redef]  # noqa: F401
+    from django_tasks import task, task_backends  # type: ignore[no-redef,assignment]  # noqa: F401
 
 
 @task()
