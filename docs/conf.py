@@ -28,7 +28,7 @@ html_theme = "sphinx_wagtail_theme"
 html_theme_path = [sphinx_wagtail_theme.get_html_theme_path()]
 html_title = "wagtail-robokassa"
 html_show_sourcelink = False
-html_static_path = []
+html_static_path: list[str] = []
 html_theme_options = {
     "project_name": "wagtail-robokassa",
     "github_url": "https://github.com/wagtail-robokassa/wagtail-robokassa/blob/main/docs/",
