@@ -206,6 +206,7 @@ def test_v15_refund_token():
 
 
 def test_v16_invoice_api_token():
+    """V16 in the vendor's header order (reference §11.8: the corrected V16)."""
     payload = {
         "MerchantLogin": "demo",
         "InvoiceType": "OneTime",
@@ -216,9 +217,9 @@ def test_v16_invoice_api_token():
     }
     token = invoice_api_token(payload, "demo", "password_1", "md5")
     assert token == (
-        "eyJ0eXAiOiJKV1QiLCJhbGciOiJNRDUifQ.eyJNZXJjaGFudExvZ2luIjoiZGVtbyIsIkludm9pY2VUeXBlIjoiT25lV"
+        "eyJhbGciOiJNRDUiLCJ0eXAiOiJKV1QifQ.eyJNZXJjaGFudExvZ2luIjoiZGVtbyIsIkludm9pY2VUeXBlIjoiT25lV"
         "GltZSIsIkN1bHR1cmUiOiJydSIsIkludklkIjoxMjM0NSwiT3V0U3VtIjoxMDAsIkRlc2NyaXB0aW9uIjoiVGVzdCJ9"
-        ".Nr0zTCGXUg-QxsyopwXw4w"
+        ".Zmw_S_PH1yeqdrO-tWTXDw"
     )
 
 

@@ -30,7 +30,7 @@ from .fiscal import (
     second_receipt_payload,
     verify_fiscal_body,
 )
-from .jwt import invoice_api_token, refund_token, verify_refund_token
+from .jwt import invoice_api_token, refund_token, verify_invoice_api_token, verify_refund_token
 from .limits import MAX_CALLBACK_PARAMS, MAX_NAME_LENGTH, MAX_SHP_PARAMS, MAX_VALUE_LENGTH
 from .opstate import (
     OPSTATE_URL,
@@ -132,6 +132,7 @@ __all__ = [
     "signatures_match",
     "success_signature",
     "verify_fiscal_body",
+    "verify_invoice_api_token",
     "verify_refund_token",
 ]
 
