@@ -29,7 +29,7 @@ SILENCED_SYSTEM_CHECKS = ["robokassa.W002", "robokassa.W003"]
 
 # The sandbox's choices are not the plugin's defaults: tests that want them set them.
 del ROBOKASSA_TEST_FORM_TARGET, ROBOKASSA_BASE_TEMPLATE, ROBOKASSA_STATUS_URL  # noqa: F821
-del ROBOKASSA_REFUND_URL  # noqa: F821
+del ROBOKASSA_REFUND_URL, ROBOKASSA_INVOICE_API_URL  # noqa: F821
 ROBOKASSA_EMULATOR_ENABLED = True
 ROBOKASSA_LOGIN = "demo"
 ROBOKASSA_PASSWORD1 = "live-password-1"

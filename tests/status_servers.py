@@ -76,6 +76,9 @@ def misbehaving(settings):
         settings.ROBOKASSA_STATUS_URL = f"http://127.0.0.1:{server.server_port}/OpStateExt"
         settings.ROBOKASSA_REFUND_URL = f"http://127.0.0.1:{server.server_port}/RefundService"
         settings.ROBOKASSA_FISCAL_URL = f"http://127.0.0.1:{server.server_port}/RoboFiscal"
+        settings.ROBOKASSA_INVOICE_API_URL = (
+            f"http://127.0.0.1:{server.server_port}/InvoiceServiceWebApi/api"
+        )
         return handler.seen
 
     servers = []

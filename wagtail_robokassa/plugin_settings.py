@@ -37,7 +37,9 @@ class PluginSetting:
 PAYMENTS = "Payments and the payment block"
 CALLBACKS = "Result, Success and Fail URLs"
 RECORDS = "What anonymous requests may store"
-CALLS = "Calls to ROBOKASSA: status checks, reconciliation, refunds, final receipts"
+CALLS = (
+    "Calls to ROBOKASSA: status checks, reconciliation, refunds, final receipts, payment links"
+)
 SECURITY = "Security and deployment"
 DEVELOPMENT = "Development"
 
@@ -135,6 +137,14 @@ PLUGIN_SETTINGS: tuple[PluginSetting, ...] = (
         "",
         CALLS,
         "Where the Refund API is (``…/RefundService``); the emulator's in development.",
+        shown_default="ROBOKASSA's own",
+    ),
+    PluginSetting(
+        "ROBOKASSA_INVOICE_API_URL",
+        "",
+        CALLS,
+        "Where the Invoice API is (``…/InvoiceServiceWebApi/api``), for payment links; the "
+        "emulator's in development. Links from its answers may lead to its host too.",
         shown_default="ROBOKASSA's own",
     ),
     PluginSetting(

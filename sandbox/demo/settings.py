@@ -101,4 +101,6 @@ ROBOKASSA_STATUS_URL = "http://127.0.0.1:8000/emulator/Merchant/WebService/Servi
 ROBOKASSA_REFUND_URL = "http://127.0.0.1:8000/emulator/RefundService"
 # And final receipts (RoboFiscal).
 ROBOKASSA_FISCAL_URL = "http://127.0.0.1:8000/emulator/RoboFiscal"
+# And payment links (the Invoice API).
+ROBOKASSA_INVOICE_API_URL = "http://127.0.0.1:8000/emulator/InvoiceServiceWebApi/api"
 ROBOKASSA_BASE_TEMPLATE = "base.html"

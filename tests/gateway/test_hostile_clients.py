@@ -2,6 +2,7 @@
 its deadline, with the typed outcome its operation needs (a refund or receipt that may have
 arrived is uncertain, never refused or "not sent"), and a redirect's target hears nothing."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,7 @@ from tests.hostile import (
     retry_after,
     silent_after_headers,
 )
-from wagtail_robokassa.gateway import fiscal, refunds, status
+from wagtail_robokassa.gateway import fiscal, invoices, refunds, status
 from wagtail_robokassa.services.config import get_config
 
 DEADLINE = 1.5
@@ -46,6 +47,20 @@ def receipt_status():
     return fiscal.receipt_status(get_config(), 1, is_test=True)
 
 
+def create_link():
+    return invoices.create_link(get_config(), inv_id=7, out_sum=Decimal("10.00"), is_test=True)
+
+
+def deactivate_link():
+    return invoices.deactivate_link(get_config(), encoded_id="abc", is_test=True)
+
+
+def list_links():
+    return invoices.list_links(
+        get_config(), date_from=date(2026, 1, 1), date_to=date(2026, 2, 1), is_test=True
+    )
+
+
 #: Each call and the error that says "nothing is known" for it.
 CALLS = {
     "status": (check_status, status.StatusCheckError),
@@ -53,6 +68,9 @@ CALLS = {
     "refund-state": (refund_state, refunds.RefundUncertain),
     "receipt-attach": (attach_receipt, fiscal.ReceiptUncertain),
     "receipt-status": (receipt_status, fiscal.ReceiptUncertain),
+    "link-create": (create_link, invoices.InvoiceUncertain),
+    "link-deactivate": (deactivate_link, invoices.InvoiceUncertain),
+    "link-list": (list_links, invoices.InvoiceUncertain),
 }
 
 FAULTS = {
@@ -76,6 +94,7 @@ def point_at(settings):
         settings.ROBOKASSA_STATUS_URL = server.url + "/OpStateExt"
         settings.ROBOKASSA_REFUND_URL = server.url + "/RefundService"
         settings.ROBOKASSA_FISCAL_URL = server.url + "/RoboFiscal"
+        settings.ROBOKASSA_INVOICE_API_URL = server.url + "/InvoiceServiceWebApi/api"
 
     return point
 
