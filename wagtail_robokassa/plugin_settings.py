@@ -37,9 +37,7 @@ class PluginSetting:
 PAYMENTS = "Payments and the payment block"
 CALLBACKS = "Result, Success and Fail URLs"
 RECORDS = "What anonymous requests may store"
-CALLS = (
-    "Calls to ROBOKASSA: status checks, reconciliation, refunds, final receipts, payment links"
-)
+CALLS = "Calls to ROBOKASSA: status checks, reconciliation, refunds, final receipts, payment links"
 SECURITY = "Security and deployment"
 DEVELOPMENT = "Development"
 

@@ -232,9 +232,7 @@ def _call(
     except NotSent:
         raise InvoiceNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
     except TransportError:
-        raise InvoiceUncertain(
-            _created_unknown() if not idempotent else _state_unknown()
-        ) from None
+        raise InvoiceUncertain(_created_unknown() if not idempotent else _state_unknown()) from None
     return reply.status, json_object(reply.body)
 
 
