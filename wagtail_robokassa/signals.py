@@ -24,6 +24,13 @@ The final receipt (sender: the ``SecondReceipt``; ``receipt`` and ``invoice``), 
 
 - ``final_receipt_sent``: ROBOKASSA took the final receipt;
 - ``final_receipt_registered``: the fiscal document has its number.
+
+Payment links (sender: the ``PaymentLink``; ``link``, ``invoice`` and ``notification``, with
+django-robokassa's arguments too):
+
+- ``payment_link_paid``: a payment through a link was recorded, once per payment (a reusable
+  link's every payment). It is sent inside the Result URL's transaction, after
+  ``result_received``: a receiver that raises rolls the delivery back.
 """
 
 from typing import Any
@@ -38,6 +45,7 @@ refund_finished = Signal()
 refund_failed = Signal()
 final_receipt_sent = Signal()
 final_receipt_registered = Signal()
+payment_link_paid = Signal()
 
 
 def send(signal: Signal, *, sender: Any, callback: Any, invoice: Any, request: Any, **more: Any):

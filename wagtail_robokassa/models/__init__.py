@@ -1,5 +1,6 @@
 """Payment records and the per-Site settings."""
 
+from .links import OPEN_LINK_STATES, PaymentLink, PaymentLinkState, PaymentLinkType
 from .records import (
     CheckOutcome,
     Endpoint,
@@ -21,6 +22,7 @@ from .second_receipts import SecondReceipt, SecondReceiptState
 from .settings import RobokassaSettings
 
 __all__ = [
+    "OPEN_LINK_STATES",
     "OPEN_STATES",
     "RELEASED_STATES",
     "CheckOutcome",
@@ -29,6 +31,9 @@ __all__ = [
     "InvoiceStatus",
     "NotificationSource",
     "OverflowKind",
+    "PaymentLink",
+    "PaymentLinkState",
+    "PaymentLinkType",
     "PaymentVisit",
     "Refund",
     "RefundState",

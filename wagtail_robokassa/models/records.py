@@ -94,6 +94,14 @@ class Invoice(models.Model):
         related_name="+",
     )
     block_id = models.CharField(_("block"), max_length=64, blank=True)
+    payment_link = models.ForeignKey(
+        "wagtail_robokassa.PaymentLink",
+        verbose_name=_("payment link"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
@@ -307,6 +315,7 @@ class RejectionReason(models.TextChoices):
     AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from the payment's")
     MERCHANT_MISMATCH = "merchant_mismatch", _("Signed by another shop than the payment's")
     DIFFERENT_PAYMENT = "different_payment", _("InvId already recorded for another payment")
+    LINK_MISMATCH = "link_mismatch", _("InvId is not a payment of the link it names")
     NOT_NOTIFIED = "not_notified", _("No Result URL notification yet")
     UNKNOWN_INVOICE = "unknown_invoice", _("No payment with this InvId")
     NOT_CONFIGURED = "not_configured", _("Shop not configured")

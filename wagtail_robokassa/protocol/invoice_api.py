@@ -205,6 +205,7 @@ class ListedLink:
     encoded_id: str
     state: InvoiceState | None
     out_sum: Decimal | None
+    url: str = ""
 
 
 def _field(answer: Mapping[str, Any], *names: str) -> Any:
@@ -300,6 +301,7 @@ def _listed(row: Mapping[str, Any]) -> ListedLink:
         if isinstance(state, str) and (state.lower() in known)
         else None,
         out_sum=_amount(amount),
+        url=_text(_field(row, "url", "invoiceUrl", "link"), 500),
     )
 
 

@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..protocol import Callback
 from ..signals import result_received, send
-from . import recording
+from . import payment_links, recording
 from .config import CallbackConfigs, Resolution
 from .rejections import record_rejection
 from .storable import storable, storable_params
@@ -245,9 +245,13 @@ def _record(
     answer = f"OK{callback.inv_id}"
     now = timezone.now()
     listeners = result_received.has_listeners()
-    # Receivers share the transaction, so that one that raises rolls the delivery back.
-    atomic = transaction.atomic() if listeners or path.needs_transaction else nullcontext()
-    with atomic:
+    linked = bool(payment_links.link_code(callback))
+    if linked:
+        _admit_link_payment(callback)
+    # Receivers share the transaction, so that one that raises rolls the delivery back; so
+    # does a link's change of state.
+    in_transaction = listeners or linked or path.needs_transaction
+    with transaction.atomic() if in_transaction else nullcontext():
         recorded = recording.record_payment(
             values,
             callback,
@@ -277,6 +281,9 @@ def _record(
                 notification=notification,
             )
             _check_committable()
+        if recorded.invoice is not None and recorded.invoice.payment_link_id is not None:
+            with nullcontext() if in_transaction else transaction.atomic():
+                _note_link_payment(recorded, values, now, notification, callback, request)
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
     return ResultOutcome(
         200,
@@ -286,6 +293,31 @@ def _record(
             (lambda: notification) if notification else (lambda: _instance(recorded, values, now))
         ),
     )
+
+
+def _admit_link_payment(callback: Callback) -> None:
+    """A payment through a link: its invoice exists (a reusable link's payments are numbered by
+    ROBOKASSA) and is the link's own, or the notification is refused."""
+    payment_links.admit_link_payment(callback)
+    problem = payment_links.link_conflict(callback)
+    if problem:
+        raise Refusal(RejectionReason.LINK_MISMATCH, problem, status=409, callback=callback)
+
+
+def _note_link_payment(
+    recorded: recording.Recorded,
+    values: dict[str, Any],
+    now: Any,
+    notification: SuccessNotification | None,
+    callback: Callback,
+    request: HttpRequest | None,
+) -> None:
+    invoice = recorded.invoice
+    assert invoice is not None
+    if notification is None and payment_links.payment_link_paid.has_listeners():
+        notification = _instance(recorded, values, now)
+    payment_links.note_link_payment(invoice, notification, request=request, callback=callback)
+    _check_committable()
 
 
 def _check_committable() -> None:

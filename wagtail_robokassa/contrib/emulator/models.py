@@ -22,6 +22,14 @@ class EmulatedOperation(models.Model):
     #: The emulator takes test payments only; a live operation is one a test made by hand.
     is_test = models.BooleanField(_("test operation"), default=True)
     shop_answer = models.TextField(_("the shop's answer"), blank=True)
+    link = models.ForeignKey(
+        "EmulatedInvoiceLink",
+        verbose_name=_("payment link"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="operations",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -63,6 +71,14 @@ class ReceiptOutcome(models.TextChoices):
     ANSWER_LOST = "answer_lost", _("Receipt/Attach takes the receipt, then answers HTTP 504")
 
 
+class LinkOutcome(models.TextChoices):
+    """How the emulator's Invoice API answers ``CreateInvoice``."""
+
+    CREATED = "created", _("Payment links are created")
+    HTTP_500 = "http_500", _("CreateInvoice answers HTTP 500 (nothing created)")
+    ANSWER_LOST = "answer_lost", _("CreateInvoice creates the link, then answers HTTP 504")
+
+
 class EmulatorSwitches(models.Model):
     """The emulator's one row of switches (primary key 1)."""
 
@@ -80,6 +96,12 @@ class EmulatorSwitches(models.Model):
         max_length=20,
         choices=ReceiptOutcome.choices,
         default=ReceiptOutcome.REGISTERED,
+    )
+    link_outcome = models.CharField(
+        _("payment links"),
+        max_length=20,
+        choices=LinkOutcome.choices,
+        default=LinkOutcome.CREATED,
     )
 
     class Meta:
@@ -129,3 +151,40 @@ class EmulatedReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.receipt_id} #{self.operation.inv_id}"
+
+
+class EmulatedInvoiceLink(models.Model):
+    """A payment link made through the emulator's Invoice API, and where it got to."""
+
+    NOT_PAID, PAID, EXPIRED, DEACTIVATED = "Notpaid", "Paid", "Expired", "Deactivated"
+    STATES = ((NOT_PAID, _("Not paid")), (PAID, _("Paid")), (EXPIRED, _("Expired")))
+
+    encoded_id = models.CharField(_("link id"), max_length=32, unique=True)
+    api_id = models.UUIDField(_("id"), unique=True)
+    merchant_login = models.CharField(_("merchant login"), max_length=100)
+    inv_id = models.IntegerField(_("InvId"))
+    invoice_type = models.CharField(_("type"), max_length=8)
+    out_sum = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    description = models.CharField(_("description"), max_length=100, blank=True)
+    items = models.JSONField(_("receipt lines"), null=True, blank=True)
+    user_fields = models.JSONField(_("user parameters"), default=dict, blank=True)
+    culture = models.CharField(_("language"), max_length=8, blank=True)
+    state = models.CharField(_("state"), max_length=12, default=NOT_PAID)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("emulated payment link")
+        verbose_name_plural = _("emulated payment links")
+
+    def __str__(self) -> str:
+        return f"{self.encoded_id} #{self.inv_id} {self.out_sum} ({self.state})"
+
+    @property
+    def is_reusable(self) -> bool:
+        return self.invoice_type == "Reusable"
+
+    def note_payment(self) -> None:
+        """A payment through the link went through: a one-time link is paid now."""
+        if not self.is_reusable and self.state == self.NOT_PAID:
+            self.state = self.PAID
+            self.save(update_fields=["state"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import fiscal, refunds, views
+from . import fiscal, links, refunds, views
 
 urlpatterns = [
     path("Merchant/Index.aspx", views.index, name="robokassa_emulator_index"),
@@ -23,4 +23,23 @@ urlpatterns = [
         views.opstate,
         name="robokassa_emulator_opstate",
     ),
+    path(
+        "InvoiceServiceWebApi/api/CreateInvoice",
+        links.create,
+        name="robokassa_emulator_invoice_create",
+    ),
+    path(
+        "InvoiceServiceWebApi/api/DeactivateInvoice",
+        links.deactivate,
+        name="robokassa_emulator_invoice_deactivate",
+    ),
+    path(
+        "InvoiceServiceWebApi/api/GetInvoiceInformationList",
+        links.information_list,
+        name="robokassa_emulator_invoice_list",
+    ),
+    path(
+        "Merchant/Invoice/<str:encoded_id>", links.invoice_page, name="robokassa_emulator_invoice"
+    ),
+    path("payment-links/<int:pk>/expire/", links.expire, name="robokassa_emulator_link_expire"),
 ]

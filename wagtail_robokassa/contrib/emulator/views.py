@@ -22,10 +22,12 @@ from ...receipt_choices import label_of
 from ...services.config import config_for_request
 from .checks import emulator_enabled
 from .models import (
+    EmulatedInvoiceLink,
     EmulatedOperation,
     EmulatedReceipt,
     EmulatedRefund,
     EmulatorSwitches,
+    LinkOutcome,
     ReceiptOutcome,
     RefundOutcome,
     StatusAnswer,
@@ -128,6 +130,8 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
         )
     operation.state = EmulatedOperation.PAID
     operation.save(update_fields=["state", "shop_answer", "updated_at"])
+    if operation.link is not None:
+        operation.link.note_payment()
     query = urlencode(success_params(operation, config))
     return HttpResponseRedirect(f"{reverse('robokassa_success')}?{query}")
 
@@ -140,6 +144,8 @@ def pay_without_notifying(request: HttpRequest, pk: int) -> HttpResponse:
     operation.state = EmulatedOperation.PAID
     operation.shop_answer = "not notified"
     operation.save(update_fields=["state", "shop_answer", "updated_at"])
+    if operation.link is not None:
+        operation.link.note_payment()
     query = urlencode(success_params(operation, config))
     return HttpResponseRedirect(f"{reverse('robokassa_success')}?{query}")
 
@@ -155,15 +161,20 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         allowed = {str(value) for value in StatusAnswer.values}
         refund = request.POST.get("refund_outcome", switches.refund_outcome)
         receipt = request.POST.get("receipt_outcome", switches.receipt_outcome)
+        link = request.POST.get("link_outcome", switches.link_outcome)
         if (
             (choice not in allowed and choice != "")
             or refund not in RefundOutcome.values
             or receipt not in ReceiptOutcome.values
+            or link not in LinkOutcome.values
         ):
             return HttpResponse("Unknown answer", status=400, content_type="text/plain")
         switches.status_answer = int(choice) if choice else None
         switches.refund_outcome, switches.receipt_outcome = refund, receipt
-        switches.save(update_fields=["status_answer", "refund_outcome", "receipt_outcome"])
+        switches.link_outcome = link
+        switches.save(
+            update_fields=["status_answer", "refund_outcome", "receipt_outcome", "link_outcome"]
+        )
         return HttpResponseRedirect(reverse("robokassa_emulator_status_switch"))
     context = {
         "choices": StatusAnswer.choices,
@@ -172,6 +183,9 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         "refund_current": switches.refund_outcome,
         "receipt_choices": ReceiptOutcome.choices,
         "receipt_current": switches.receipt_outcome,
+        "link_choices": LinkOutcome.choices,
+        "link_current": switches.link_outcome,
+        "links": EmulatedInvoiceLink.objects.order_by("-created_at")[:20],
         # What ROBOKASSA's cabinet would list: the id of a refund whose answer was lost.
         "refunds": EmulatedRefund.objects.select_related("operation").order_by("-created_at")[:20],
         "receipts": EmulatedReceipt.objects.select_related("operation").order_by("-created_at")[
