@@ -243,9 +243,7 @@ def _ask_robokassa(
         _move(link, PaymentLinkState.UNKNOWN, message=str(error))
     except InvoiceApiError as error:
         _move(link, PaymentLinkState.FAILED, message=str(error), closed_at=timezone.now())
-        Invoice.objects.filter(pk=link.inv_id, status=InvoiceStatus.PENDING).update(
-            status=InvoiceStatus.CANCELLED
-        )
+        _cancel_reserved_invoice(link)
     else:
         _move(
             link,
@@ -258,6 +256,14 @@ def _ask_robokassa(
     log = logger.info if link.state == PaymentLinkState.ACTIVE else logger.warning
     log("ROBOKASSA payment link for InvId %s: %s", link.inv_id, link.state)
     return link
+
+
+def _cancel_reserved_invoice(link: PaymentLink) -> None:
+    """The link will take no payment: its reserved invoice will not either."""
+    if link.inv_id is not None:
+        Invoice.objects.filter(pk=link.inv_id, status=InvoiceStatus.PENDING).update(
+            status=InvoiceStatus.CANCELLED
+        )
 
 
 def _move(link: PaymentLink, state: str, **changes: Any) -> None:
@@ -376,9 +382,7 @@ def deactivate_payment_link(
     now = timezone.now()
     _move(link, state or PaymentLinkState.DEACTIVATED, closed_at=now, message="")
     if not link.is_reusable:
-        Invoice.objects.filter(pk=link.inv_id, status=InvoiceStatus.PENDING).update(
-            status=InvoiceStatus.CANCELLED
-        )
+        _cancel_reserved_invoice(link)
     logger.info("ROBOKASSA payment link for InvId %s closed: %s", link.inv_id, link.state)
     return link
 
@@ -424,9 +428,7 @@ def refresh_payment_link(link: PaymentLink, *, transport: Transport | None = Non
             # Never created: nobody has its address, and nothing can be paid through it.
             changes |= {"state": PaymentLinkState.FAILED, "closed_at": now}
             changes["message"] = _("ROBOKASSA has no such link: it was not created.")
-            Invoice.objects.filter(pk=link.inv_id, status=InvoiceStatus.PENDING).update(
-                status=InvoiceStatus.CANCELLED
-            )
+            _cancel_reserved_invoice(link)
     else:
         changes |= _follow(link, row, now)
     _move(link, changes.pop("state", link.state), **changes)
@@ -470,7 +472,7 @@ def _check_invoice(link: PaymentLink, transport: Transport | None) -> None:
     interface when the notification was lost (``note_link_payment`` follows, once)."""
     from .reconciliation import reconcile_invoice
 
-    invoice = Invoice.objects.filter(pk=link.inv_id).first()
+    invoice = Invoice.objects.filter(pk=link.inv_id or 0).first()
     if invoice is not None and invoice.status != InvoiceStatus.PAID:
         reconcile_invoice(invoice, transport=transport)
 
