@@ -4,7 +4,8 @@
 ``reconcile_payments`` checks the due pending payments at ROBOKASSA (``services.sweeps``);
 ``follow_refunds`` follows refunds until they settle (``services.refunds``);
 ``send_final_receipt`` sends a payment's final receipt and ``follow_final_receipts`` follows
-them until registered (``services.final_receipts``).
+them until registered (``services.final_receipts``); ``close_expired_links`` deactivates the
+payment links past their expiry (``services.payment_links``).
 Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
 and run it with a worker such as django-tasks-db's ``db_worker``.
 
@@ -74,6 +75,15 @@ def follow_final_receipts(limit: int = 100) -> dict[str, int]:
     from .services.final_receipts import follow_final_receipts as follow
 
     return follow(limit=limit)
+
+
+@task()
+def close_expired_links(limit: int = 100) -> int:
+    """Deactivate at ROBOKASSA the payment links whose expiry has passed; returns how many."""
+    from .gateway.transport import Transport
+    from .services.payment_links import expire_payment_links
+
+    return expire_payment_links(transport=Transport.background(), limit=limit)
 
 
 def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:

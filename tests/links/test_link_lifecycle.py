@@ -329,3 +329,18 @@ def test_the_emulator_refuses_a_tampered_token(link_service, client):
     )
     assert ok.json()["isSuccess"] is True
     assert EmulatedInvoiceLink.objects.count() == 1
+
+
+def test_the_periodic_command_closes_expired_links(link_service):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    link = new_link(expires_at=timezone.now() + timedelta(hours=1))
+    PaymentLink.objects.filter(pk=link.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("robokassa_reconcile", stdout=out)
+    assert "Closed 1 expired payment link(s)." in out.getvalue()
+    link.refresh_from_db()
+    assert link.state == PaymentLinkState.EXPIRED
+    assert EmulatedInvoiceLink.objects.get().state == EmulatedInvoiceLink.DEACTIVATED

@@ -20,6 +20,9 @@ from ..models import (
     Invoice,
     InvoiceStatus,
     NotificationSource,
+    PaymentLink,
+    PaymentLinkState,
+    PaymentLinkType,
     PaymentVisit,
     Refund,
     RefundState,
@@ -150,4 +153,16 @@ class RefundFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Refund
+        fields: list[str] = []
+
+
+class PaymentLinkFilterSet(WagtailFilterSet):
+    created = _date_range(_("Created"))
+    state = django_filters.ChoiceFilter(choices=PaymentLinkState.choices, label=_("State"))
+    invoice_type = django_filters.ChoiceFilter(choices=PaymentLinkType.choices, label=_("Type"))
+    mode = ModeFilter()
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+
+    class Meta:
+        model = PaymentLink
         fields: list[str] = []

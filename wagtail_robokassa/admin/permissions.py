@@ -27,6 +27,15 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(allowed)
 
 
+class LinkPermissionPolicy(ReadOnlyPermissionPolicy):
+    """Payment links are made in the admin (``add``), never edited or deleted there."""
+
+    def user_has_permission(self, user: Any, action: str) -> bool:
+        if action == "add":
+            return ModelPermissionPolicy.user_has_permission(self, user, action)
+        return super().user_has_permission(user, action)
+
+
 def record_models() -> list[type]:
     from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
 
@@ -39,12 +48,19 @@ def register_policies() -> None:
         return
     for model in record_models():
         register_permission_policy(model, ReadOnlyPermissionPolicy(model))
+    from ..models import PaymentLink
+
+    register_permission_policy(PaymentLink, LinkPermissionPolicy(PaymentLink))
 
 
 def policy_for(model: type) -> ModelPermissionPolicy:
     """The policy in force for a record model, on any supported Wagtail."""
     if register_permission_policy is None:
-        return ReadOnlyPermissionPolicy(model)
+        from ..models import PaymentLink
+
+        return (
+            LinkPermissionPolicy(model) if model is PaymentLink else ReadOnlyPermissionPolicy(model)
+        )
     from wagtail.permissions import policy_registry
 
     return policy_registry.get_by_type(model)

@@ -20,7 +20,14 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.resources import ModelDeclarativeMetaclass
 
-from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
+from ..models import (
+    Invoice,
+    PaymentLink,
+    PaymentVisit,
+    Refund,
+    RejectedRequest,
+    SuccessNotification,
+)
 
 
 class IsoDateTimeWidget(widgets.Widget):
@@ -189,3 +196,24 @@ class RefundResource(RecordResource):
 
     class Meta:
         model = Refund
+
+
+class PaymentLinkResource(RecordResource):
+    inv_id = column("inv_id", _("InvId"))
+    created_at = column("created_at", _("Created"), IsoDateTimeWidget())
+    description = column("description", _("Description"))
+    amount = column("amount", _("Amount"), NativeWidget())
+    invoice_type = column("invoice_type", _("Type"))
+    state = column("state", _("State"))
+    state_label = label(PaymentLink, "state", _("State, in words"))
+    mode = column("is_test", _("Mode"), ModeWidget())
+    customer_name = column("customer_name", _("Customer"))
+    customer_email = column("customer_email", _("Customer's e-mail"))
+    expires_at = column("expires_at", _("Expires"), IsoDateTimeWidget())
+    url = column("url", _("Link"))
+    paid_at = column("paid_at", _("Last paid"), IsoDateTimeWidget())
+    created_by = column("created_by__username", _("Created by"))
+    message = column("message", _("Message"))
+
+    class Meta:
+        model = PaymentLink

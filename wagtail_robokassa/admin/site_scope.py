@@ -35,6 +35,7 @@ SITE_PATHS = {
     "paymentvisit": "invoice__site",
     "refund": "invoice__site",
     "secondreceipt": "invoice__site",
+    "paymentlink": "site",
     "rejectedrequest": None,
 }
 

@@ -9,16 +9,31 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import TitleColumn
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 
-from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
+from ..models import (
+    Invoice,
+    PaymentLink,
+    PaymentVisit,
+    Refund,
+    RejectedRequest,
+    SuccessNotification,
+)
 from . import filters, resources
 from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .final_receipt import FinalReceiptView, check_final_receipt, send_final_receipt_again
-from .permissions import ReadOnlyPermissionPolicy, register_permission_policy
+from .payment_links import CreatePaymentLinkView, DeactivateView, PaymentLinkInspectView
+from .payment_links import check as check_link
+from .payment_links import email as email_link
+from .permissions import (
+    LinkPermissionPolicy,
+    ReadOnlyPermissionPolicy,
+    register_permission_policy,
+)
 from .refunding import RefundView, check_refund, settle_refund
 from .status_check import check_status
 from .views import (
@@ -192,6 +207,76 @@ class RefundViewSet(RecordViewSet):
     resource_class = resources.RefundResource
 
 
+class PaymentLinkViewSet(RecordViewSet):
+    model = PaymentLink
+    name = "robokassa_links"
+    icon = "link"
+    menu_label = _("Payment links")
+    list_display = [
+        TitleColumn(
+            "description",
+            label=_("What it is for"),
+            sort_key="description",
+            get_url=lambda link: reverse("robokassa_links:inspect", args=[link.pk]),
+        ),
+        *record_columns(
+            PaymentLink,
+            "amount",
+            "state",
+            "invoice_type",
+            "customer_name",
+            "is_test",
+            "expires_at",
+            "created_at",
+        ),
+    ]
+    filterset_class = filters.PaymentLinkFilterSet
+    inspect_view_class = PaymentLinkInspectView
+    inspect_view_fields = [
+        "description",
+        "amount",
+        "state",
+        "invoice_type",
+        "is_test",
+        "customer_name",
+        "customer_email",
+        "comment",
+        "culture",
+        "expires_at",
+        "inv_id",
+        "site",
+        "receipt",
+        "created_by",
+        "created_at",
+        "paid_at",
+        "closed_at",
+        "last_checked_at",
+        "message",
+        "robokassa_id",
+        "encoded_id",
+    ]
+    text_search_fields = ("description", "customer_name", "customer_email", "comment")
+    resource_class = resources.PaymentLinkResource
+
+    if register_permission_policy is None:  # Wagtail 7.4 asks the viewset
+
+        @cached_property
+        def permission_policy(self) -> ReadOnlyPermissionPolicy:
+            return LinkPermissionPolicy(self.model)
+
+    @property
+    def add_view(self) -> Any:
+        return CreatePaymentLinkView.as_view()
+
+    def get_urlpatterns(self) -> list:
+        return [
+            *super().get_urlpatterns(),
+            path("deactivate/<int:pk>/", DeactivateView.as_view(), name="deactivate"),
+            path("check/<int:pk>/", check_link, name="check"),
+            path("email/<int:pk>/", email_link, name="email"),
+        ]
+
+
 class _ShownTo(MenuItem):
     """A menu item shown only to users ``check(user)`` lets in."""
 
@@ -243,6 +328,7 @@ class RobokassaViewSetGroup(ModelViewSetGroup):
     items = (
         OverviewViewSet,
         PaymentViewSet,
+        PaymentLinkViewSet,
         NotificationViewSet,
         VisitViewSet,
         RejectedRequestViewSet,

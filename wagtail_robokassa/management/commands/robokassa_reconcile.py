@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 from wagtail.models import Site
 
+from ...gateway.transport import Transport
 from ...models import CheckOutcome, Invoice
+from ...services.payment_links import expire_payment_links
 from ...services.reconciliation import CheckResult
 from ...services.sweeps import Sweep, due_invoices, parse_duration, reconcile, reconcile_window
 
@@ -64,8 +66,8 @@ class Command(BaseCommand):
             "--enqueue",
             action="store_true",
             help=(
-                "hand the sweep to the task worker (reconcile_payments), with follow_refunds "
-                "and follow_final_receipts, instead of running it"
+                "hand the sweep to the task worker (reconcile_payments), with follow_refunds, "
+                "follow_final_receipts and close_expired_links, instead of running it"
             ),
         )
 
@@ -88,6 +90,10 @@ class Command(BaseCommand):
 
         sweep = reconcile(invoices, schedule=not explicit, progress=progress)
         self._summary(sweep)
+        if not explicit:
+            closed = expire_payment_links(transport=Transport.background())
+            if closed:
+                self.stdout.write(f"Closed {closed} expired payment link(s).")
         if sweep.refused:
             raise CommandError(
                 f"ROBOKASSA refused the login or Password #2 for {sweep.refused} of "
@@ -103,11 +109,16 @@ class Command(BaseCommand):
             )
 
     def _enqueue(self, limit: int | None) -> None:
-        from ...tasks import follow_final_receipts, follow_refunds, reconcile_payments
+        from ...tasks import (
+            close_expired_links,
+            follow_final_receipts,
+            follow_refunds,
+            reconcile_payments,
+        )
 
         result = reconcile_payments.enqueue(limit=limit)
         self.stdout.write(f"Enqueued reconcile_payments ({result.id}).")
-        for follower in (follow_refunds, follow_final_receipts):
+        for follower in (follow_refunds, follow_final_receipts, close_expired_links):
             followed = follower.enqueue()
             self.stdout.write(f"Enqueued {follower.name} ({followed.id}).")
 
