@@ -113,6 +113,20 @@ def refuse_with_another_algorithm(page: Page, base: str) -> None:
         )
 
 
+def make_link(page: Page, base: str, language: str) -> str:
+    """A payment link made in the admin; returns its page's address."""
+    page.goto(f"{base}/admin/robokassa_links/new/")
+    russian = language == "ru"
+    page.fill(
+        "input[name=description]", "Консультация, 2 часа" if russian else "Consultation, 2 hours"
+    )
+    page.fill("input[name=amount]", "4500,00" if russian else "4500.00")
+    page.fill("input[name=customer_name]", "Анна Петрова" if russian else "Anna Petrova")
+    page.fill("input[name=customer_email]", "anna@example.com")
+    page.fill("input[name=comment]", "по телефону" if russian else "agreed by phone")
+    return page.url
+
+
 def main(base: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -200,6 +214,17 @@ def main(base: str) -> None:
                 refuse_with_another_algorithm(page, base)
                 page.goto(base + "/admin/")
                 shot("dashboard-refusals")
+                make_link(page, base, language)
+                shot("payment-link-form")
+                page.locator("main form button[type=submit]").first.click()
+                page.wait_for_url("**/robokassa_links/inspect/**")
+                page.wait_for_timeout(800)
+                shot("payment-link")
+                address = page.input_value("#robokassa-link-url")
+                page.goto(base + "/admin/robokassa_links/")
+                shot("payment-links")
+                page.goto(address)
+                shot("emulator-link")
                 context.close()
         browser.close()
 

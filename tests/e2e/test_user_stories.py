@@ -299,3 +299,53 @@ def test_7_staff_send_the_final_receipt_of_a_pre_order(page, live_server, shop, 
     assert f"No. {SecondReceipt.objects.get().document_number}" in facts
     shot(page, "7-final-receipt-registered")
     assert EmulatedReceipt.objects.get().payload["items"][0]["payment_method"] == "full_payment"
+
+
+def test_8_staff_bill_a_customer_with_a_payment_link(page, live_server, shop, settings):
+    """Staff make a payment link in the admin, copy it from its page, the customer pays it on
+    ROBOKASSA's page, and the link shows paid with its payment; a second attempt gets error 52."""
+    from wagtail_robokassa.models import Invoice, InvoiceStatus, PaymentLink, PaymentLinkState
+
+    settings.ROBOKASSA_INVOICE_API_URL = f"{live_server.url}/emulator/InvoiceServiceWebApi/api"
+    settings.ROBOKASSA_EMULATOR_RESULT_URL = f"{live_server.url}/robokassa/result/"
+    configure_test_shop(shop["site"])
+    log_in(page, live_server)
+
+    page.goto(f"{live_server.url}/admin/robokassa_links/")
+    page.get_by_role("link", name=re.compile("Add payment link|New payment link")).click()
+    page.wait_for_url("**/robokassa_links/new/")
+    page.fill("input[name=description]", "Consultation, 2 hours")
+    page.fill("input[name=amount]", "4500.00")
+    page.fill("input[name=customer_name]", "Anna Petrova")
+    page.fill("input[name=customer_email]", "anna@example.com")
+    shot(page, "8-link-form")
+    page.get_by_role("button", name="Make the link").dblclick()  # a double click: one link
+    page.wait_for_url("**/robokassa_links/inspect/**")
+    assert "The payment link is ready" in page.locator(".messages").inner_text()
+    link = PaymentLink.objects.get()
+    assert link.state == PaymentLinkState.ACTIVE
+    address = page.input_value("#robokassa-link-url")
+    assert address == link.url
+    assert page.locator(".robokassa-link-qr svg").count() == 1
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == address
+    shot(page, "8-link-page")
+
+    customer = page.context.new_page()
+    customer.goto(address)
+    assert "4,500.00" in customer.inner_text("[data-testid=amount]")
+    customer.get_by_role("button", name="Pay", exact=True).click()
+    customer.wait_for_url("**/robokassa/success/**")
+    assert Invoice.objects.get(pk=link.inv_id).status == InvoiceStatus.PAID
+    customer.goto(address)
+    assert "52" in customer.inner_text("main")
+    customer.close()
+
+    page.reload()
+    assert page.locator("#robokassa-link-heading").inner_text().startswith("Paid")
+    assert str(link.inv_id) in page.locator("main table.listing").inner_text()
+    assert page.locator("#robokassa-link-url").count() == 0  # a paid link is not offered again
+    page.goto(f"{live_server.url}/admin/robokassa_links/?state=paid")
+    assert "Consultation, 2 hours" in page.locator("main table.listing").inner_text()
+    shot(page, "8-links-paid")
