@@ -116,6 +116,7 @@ class PaymentLinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         sites = _sites_for(user)
         field = self.fields["site"]
+        assert isinstance(field, forms.ModelChoiceField)
         field.queryset = sites
         field.empty_label = None
         if sites.count() == 1:
@@ -175,7 +176,7 @@ class CreatePaymentLinkView(WagtailAdminTemplateMixin, FormView):
         return redirect("robokassa_links:inspect", link.pk)
 
 
-LEVELS = {
+LEVELS: dict[str, int] = {
     PaymentLinkState.ACTIVE: messages.SUCCESS,
     PaymentLinkState.PAID: messages.SUCCESS,
     PaymentLinkState.UNKNOWN: messages.WARNING,

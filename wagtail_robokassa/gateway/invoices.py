@@ -20,7 +20,6 @@ that configured address. No password appears in a message.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,7 +44,7 @@ from ..protocol.invoice_api import (
     parse_created,
     parse_listed,
 )
-from .transport import NotSent, Transport, TransportError, json_object
+from .transport import NotSent, Transport, TransportError, json_object, post_token
 
 INVOICE_SERVICE = "https://services.robokassa.ru/InvoiceServiceWebApi/api"
 
@@ -222,13 +221,7 @@ def _call(
         ) from None
     token = invoice_api_token(payload, config.login, password, config.algorithm)
     try:
-        reply = (transport or Transport.interactive()).send(
-            "POST",
-            f"{service_url()}/{method}",
-            idempotent=idempotent,
-            body=json.dumps(token).encode("ascii"),  # a JSON string, as the vendor's SDK sends
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )
+        reply = post_token(transport, f"{service_url()}/{method}", token, idempotent=idempotent)
     except NotSent:
         raise InvoiceNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
     except TransportError:

@@ -20,7 +20,6 @@ emulator's, in tests and the sandbox). Password #3 never appears in a message.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -31,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import MerchantConfig, setting
 from ..protocol import refund_token
-from .transport import Answer, NotSent, Transport, TransportError, json_object
+from .transport import Answer, NotSent, Transport, TransportError, json_object, post_token
 
 REFUND_SERVICE = "https://services.robokassa.ru/RefundService"
 _REQUEST_ID = re.compile(
@@ -117,13 +116,7 @@ def create_refund(
         raise RefundNotConfigured(_("Password #3 is not configured: refunds cannot be sent."))
     token = refund_token(refund_payload(op_key, amount, items), config.password3)
     try:
-        reply = (transport or Transport.interactive()).send(
-            "POST",
-            f"{service_url()}/Refund/Create",
-            idempotent=False,
-            body=json.dumps(token).encode("ascii"),  # a JSON string, as the vendor's module sends
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )
+        reply = post_token(transport, f"{service_url()}/Refund/Create", token, idempotent=False)
     except NotSent:
         raise RefundNotSent(_("ROBOKASSA could not be reached: nothing was sent.")) from None
     except TransportError:

@@ -375,6 +375,18 @@ def _retry_after(answer: Answer) -> float | None:
     return seconds if seconds is not None and 0 <= seconds < 86_400 else None
 
 
+def post_token(transport: Transport | None, url: str, token: str, *, idempotent: bool) -> Answer:
+    """POST a JWT as the vendor's SDKs post it: the token as a JSON string literal, with JSON
+    content types (the Refund API, the Invoice API). Raises a ``TransportError``."""
+    return (transport or Transport.interactive()).send(
+        "POST",
+        url,
+        idempotent=idempotent,
+        body=json.dumps(token).encode("ascii"),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+
+
 #: How deeply an answer's JSON may nest (ROBOKASSA's answers nest two or three levels).
 MAX_JSON_DEPTH = 32
 
@@ -425,4 +437,5 @@ __all__ = [
     "TransportError",
     "UnusableAnswer",
     "json_object",
+    "post_token",
 ]
