@@ -8,6 +8,7 @@ from .admin.permissions import register_policies
 register_policies()
 
 from .admin.dashboard import TakingsPanel, TakingsSummaryItem, can_view_takings  # noqa: E402
+from .admin.link_panel import UnknownLinksPanel, can_create_links  # noqa: E402
 from .admin.problems import ProblemsPanel, can_view_rejections  # noqa: E402
 from .admin.site_scope import RobokassaSitesForm  # noqa: E402
 from .admin.unsettled import UnsettledPanel, can_view_refunds  # noqa: E402
@@ -40,6 +41,8 @@ def add_takings_summary(request, items):
 def add_takings_panel(request, panels):
     if can_view_refunds(request.user):
         panels.append(UnsettledPanel(request))
+    if can_create_links(request.user):
+        panels.append(UnknownLinksPanel(request))
     if can_view_rejections(request.user):
         panels.append(ProblemsPanel(request))
     if can_view_takings(request.user):

@@ -254,3 +254,22 @@ def test_the_listing_filters_searches_and_exports(maker):
     assert "Garden design" in csv
     assert "Roof repair" in csv
     assert not re.search(r"password|test-password", csv)
+
+
+@pytest.mark.django_db
+def test_the_dashboard_warns_of_links_whose_outcome_is_unknown(client):
+    client.force_login(make_user("maker", "add_paymentlink", "view_paymentlink"))
+    assert "payment links to check" not in client.get("/admin/").content.decode()
+    for _ in range(2):
+        PaymentLink.objects.create(
+            merchant_login="demo",
+            amount=Decimal("10.00"),
+            description="Deposit",
+            state=PaymentLinkState.UNKNOWN,
+        )
+    dashboard = client.get("/admin/").content.decode()
+    assert "payment links to check" in dashboard
+    assert "2 payment links may or may not have been made" in dashboard
+    assert "state=unknown" in dashboard
+    client.force_login(make_user("viewer", "view_paymentlink"))
+    assert "payment links to check" not in client.get("/admin/").content.decode()

@@ -304,10 +304,17 @@ def test_the_task_runs_on_a_real_backends_worker(emulator, results_log, task_bac
         assert "Enqueued reconcile_payments" in output
         assert "Enqueued follow_refunds" in output
         assert "Enqueued follow_final_receipts" in output
+        assert "Enqueued close_expired_links" in output
         assert Invoice.objects.get(pk=paid.pk).status == InvoiceStatus.PENDING  # not yet
         task_backend.work()
         tasks = task_backend.results()
-    assert sorted(tasks) == ["follow_final_receipts", "follow_refunds", "reconcile_payments"]
+    assert sorted(tasks) == [
+        "close_expired_links",
+        "follow_final_receipts",
+        "follow_refunds",
+        "reconcile_payments",
+    ]
+    assert tasks["close_expired_links"].return_value == 0
     for task in tasks.values():
         assert task.status == "SUCCESSFUL", task.errors
     assert tasks["reconcile_payments"].return_value["credited"] == 1
@@ -345,14 +352,24 @@ def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile, task_ba
     from decimal import Decimal
 
     from tests import hostile as faults
-    from wagtail_robokassa.models import Refund, RefundState
+    from wagtail_robokassa.models import PaymentLink, PaymentLinkState, Refund, RefundState
 
     server = hostile(faults.drip())
     settings.ROBOKASSA_BACKGROUND_DEADLINE = 0.5
     settings.ROBOKASSA_STATUS_URL = server.url + "/OpStateExt"
     settings.ROBOKASSA_REFUND_URL = server.url + "/RefundService"
     settings.ROBOKASSA_FISCAL_URL = server.url + "/RoboFiscal"
+    settings.ROBOKASSA_INVOICE_API_URL = server.url + "/InvoiceServiceWebApi/api"
     invoice = pending(timedelta(minutes=20))
+    link = PaymentLink.objects.create(
+        merchant_login="demo",
+        is_test=True,
+        amount=Decimal("5.00"),
+        description="Deposit",
+        state=PaymentLinkState.ACTIVE,
+        encoded_id="abc",
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
     paid = make_invoice(
         "10.00", is_test=True, status=InvoiceStatus.PAID, refund_reserved=Decimal(1)
     )
@@ -367,10 +384,14 @@ def test_the_tasks_finish_against_a_hostile_robokassa(settings, hostile, task_ba
         run("--enqueue")
         task_backend.work()
         tasks = task_backend.results()
-    assert len(tasks) == 3
+    assert len(tasks) == 4
     for task in tasks.values():
         assert task.status == "SUCCESSFUL", task.errors
     assert tasks["reconcile_payments"].return_value["unreachable"] == 1
+    assert tasks["close_expired_links"].return_value == 0
+    link.refresh_from_db()
+    assert link.state == PaymentLinkState.ACTIVE  # may still be open at ROBOKASSA: said so
+    assert "nothing is known" in link.message
     invoice.refresh_from_db()
     assert invoice.last_check == CheckOutcome.FAILED
     refund.refresh_from_db()
