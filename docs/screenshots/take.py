@@ -80,7 +80,7 @@ def switch_refunds(page: Page, base: str, outcome: str) -> None:
     """How the emulator's refunds end, set on its switches page."""
     page.goto(base + "/emulator/status-interface/")
     page.check(f"input[name=refund_outcome][value={outcome}]")
-    page.locator("form button[type=submit]").click()
+    page.locator("form").first.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
 

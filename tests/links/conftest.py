@@ -1,6 +1,9 @@
 import pytest
 
+from tests.callbacks.conftest import no_secrets_in_logs, pytest_generate_tests, write_path
 from wagtail_robokassa.services.config import get_config
+
+__all__ = ["link_service", "no_secrets_in_logs", "pytest_generate_tests", "write_path"]
 
 
 @pytest.fixture
