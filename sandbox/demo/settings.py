@@ -104,3 +104,7 @@ ROBOKASSA_FISCAL_URL = "http://127.0.0.1:8000/emulator/RoboFiscal"
 # And payment links (the Invoice API).
 ROBOKASSA_INVOICE_API_URL = "http://127.0.0.1:8000/emulator/InvoiceServiceWebApi/api"
 ROBOKASSA_BASE_TEMPLATE = "base.html"
+
+# E-mails (a payment link sent to its customer) are printed by the development server.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "shop@example.com"

@@ -83,7 +83,13 @@ class PaymentLinkForm(forms.Form):
     )
     invoice_type = forms.ChoiceField(
         label=gettext_lazy("Type"),
-        choices=PaymentLinkType.choices,
+        choices=[
+            (PaymentLinkType.ONE_TIME, gettext_lazy("One-time: paid once")),
+            (
+                PaymentLinkType.REUSABLE,
+                gettext_lazy("Reusable: anyone may pay it, any number of times"),
+            ),
+        ],
         initial=PaymentLinkType.ONE_TIME,
         widget=forms.RadioSelect,
     )

@@ -33,6 +33,7 @@ from wagtail.admin.widgets.datetime import AdminDateInput
 from ..models import (
     Invoice,
     InvoiceStatus,
+    PaymentLink,
     PaymentVisit,
     RejectedRequest,
     SecondReceiptState,
@@ -92,6 +93,7 @@ def _count_labels() -> dict[type[Model], Any]:
         RejectedRequest: lambda n: ngettext(
             "%(count)s rejected request", "%(count)s rejected requests", n
         ),
+        PaymentLink: lambda n: ngettext("%(count)s payment link", "%(count)s payment links", n),
     }
 
 

@@ -29,8 +29,8 @@ class PaymentLinkState(models.TextChoices):
 
 
 class PaymentLinkType(models.TextChoices):
-    ONE_TIME = "OneTime", _("One-time: paid once")
-    REUSABLE = "Reusable", _("Reusable: anyone may pay it, any number of times")
+    ONE_TIME = "OneTime", _("One-time")
+    REUSABLE = "Reusable", _("Reusable")
 
 
 #: States in which the link may still take money.
