@@ -273,3 +273,35 @@ def test_the_dashboard_warns_of_links_whose_outcome_is_unknown(client):
     assert "state=unknown" in dashboard
     client.force_login(make_user("viewer", "view_paymentlink"))
     assert "payment links to check" not in client.get("/admin/").content.decode()
+
+
+def test_the_receipt_line_is_prefilled_with_the_shops_defaults(maker, settings):
+    settings.ROBOKASSA_SEND_RECEIPTS = True
+    settings.ROBOKASSA_RECEIPT_TAX = "vat10"
+    page = maker.get(NEW).content.decode()
+    assert 'name="receipt_tax"' in page
+    assert re.search(r'<option value="vat10"[^>]*selected', page)
+    make(
+        maker,
+        receipt_name="Consulting services",
+        receipt_tax="vat20",
+        receipt_payment_method="full_payment",
+        receipt_payment_object="service",
+        amount="1200.00",
+    )
+    link = PaymentLink.objects.get()
+    assert link.state == PaymentLinkState.ACTIVE, link.message
+    (item,) = EmulatedInvoiceLink.objects.get().items
+    assert (item["Name"], item["Tax"], item["Cost"], item["PaymentObject"]) == (
+        "Consulting services",
+        "vat20",
+        1200,
+        "service",
+    )
+    assert link.receipt["items"][0]["tax"] == "vat20"
+
+
+def test_no_receipt_fields_when_the_shop_sends_no_receipts(maker):
+    assert 'name="receipt_tax"' not in maker.get(NEW).content.decode()
+    make(maker)
+    assert PaymentLink.objects.get().receipt is None

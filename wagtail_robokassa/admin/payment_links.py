@@ -37,6 +37,9 @@ from wagtail.models import Site
 
 from ..gateway.invoices import InvoiceApiError
 from ..models import PaymentLink, PaymentLinkState, PaymentLinkType
+from ..protocol import Receipt
+from ..receipt_choices import choices as receipt_choices
+from ..services.config import get_config
 from ..services.payment_links import (
     CULTURES,
     LinkRefusedHere,
@@ -45,6 +48,7 @@ from ..services.payment_links import (
     link_config,
     refresh_payment_link,
 )
+from ..services.receipts import receipt_for
 from . import display
 from .permissions import policy_for
 from .site_scope import allowed_sites, may_work_on
@@ -99,6 +103,9 @@ class PaymentLinkForm(forms.Form):
         required=False,
         help_text=gettext_lazy("The link can be sent there from the link's page."),
     )
+    customer_phone = forms.CharField(
+        label=gettext_lazy("Customer's phone"), max_length=32, required=False
+    )
     expires_at = forms.DateTimeField(
         label=gettext_lazy("Expires"),
         required=False,
@@ -121,12 +128,59 @@ class PaymentLinkForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         sites = _sites_for(user)
+        self.config = get_config(sites.first())
+        if self.config.send_receipts:
+            self._add_receipt_fields()
         field = self.fields["site"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = sites
         field.empty_label = None
         if sites.count() == 1:
             field.widget = forms.HiddenInput()
+
+    def _add_receipt_fields(self) -> None:
+        """The receipt's line, prefilled with the shop's defaults (Settings → ROBOKASSA)."""
+        config = self.config
+        self.fields["receipt_name"] = forms.CharField(
+            label=gettext_lazy("Receipt line"),
+            max_length=128,
+            required=False,
+            help_text=gettext_lazy("Empty: the description."),
+        )
+        for name, kind, initial in (
+            ("receipt_tax", "tax", config.receipt_tax),
+            ("receipt_payment_method", "payment_method", config.receipt_payment_method),
+            ("receipt_payment_object", "payment_object", config.receipt_payment_object),
+        ):
+            self.fields[name] = forms.ChoiceField(
+                label=RECEIPT_LABELS[kind], choices=receipt_choices(kind), initial=initial
+            )
+
+    @property
+    def receipt_fields(self) -> list[Any]:
+        return [self[name] for name in RECEIPT_FIELDS if name in self.fields]
+
+    def receipt(self) -> Receipt | None:
+        """The one-line receipt asked for, or None when the shop sends no receipts."""
+        if "receipt_tax" not in self.fields:
+            return None
+        data = self.cleaned_data
+        line = {
+            "name": data["receipt_name"],
+            "tax": data["receipt_tax"],
+            "payment_method": data["receipt_payment_method"],
+            "payment_object": data["receipt_payment_object"],
+        }
+        value = {"description": data["description"], "receipt": line}
+        return receipt_for(value, data["amount"], get_config(data["site"]))
+
+
+RECEIPT_FIELDS = ("receipt_name", "receipt_tax", "receipt_payment_method", "receipt_payment_object")
+RECEIPT_LABELS = {
+    "tax": gettext_lazy("VAT rate"),
+    "payment_method": gettext_lazy("Payment method"),
+    "payment_object": gettext_lazy("Payment object"),
+}
 
 
 class CreatePaymentLinkView(WagtailAdminTemplateMixin, FormView):
@@ -169,9 +223,11 @@ class CreatePaymentLinkView(WagtailAdminTemplateMixin, FormView):
                 invoice_type=data["invoice_type"],
                 customer_name=data["customer_name"],
                 customer_email=data["customer_email"],
+                customer_phone=data["customer_phone"],
                 comment=data["comment"],
                 culture=data["culture"],
                 expires_at=data["expires_at"],
+                receipt=form.receipt(),
                 key=data["key"],
                 user=self.request.user,
             )

@@ -209,6 +209,7 @@ class PaymentLinkResource(RecordResource):
     mode = column("is_test", _("Mode"), ModeWidget())
     customer_name = column("customer_name", _("Customer"))
     customer_email = column("customer_email", _("Customer's e-mail"))
+    customer_phone = column("customer_phone", _("Customer's phone"))
     expires_at = column("expires_at", _("Expires"), IsoDateTimeWidget())
     url = column("url", _("Link"))
     paid_at = column("paid_at", _("Last paid"), IsoDateTimeWidget())

@@ -240,6 +240,7 @@ class PaymentLinkViewSet(RecordViewSet):
         "is_test",
         "customer_name",
         "customer_email",
+        "customer_phone",
         "comment",
         "culture",
         "expires_at",
@@ -255,7 +256,13 @@ class PaymentLinkViewSet(RecordViewSet):
         "robokassa_id",
         "encoded_id",
     ]
-    text_search_fields = ("description", "customer_name", "customer_email", "comment")
+    text_search_fields = (
+        "description",
+        "customer_name",
+        "customer_email",
+        "customer_phone",
+        "comment",
+    )
     resource_class = resources.PaymentLinkResource
 
     if register_permission_policy is None:  # Wagtail 7.4 asks the viewset

@@ -81,6 +81,7 @@ class PaymentLink(models.Model):
     description = models.CharField(_("description"), max_length=100)
     customer_name = models.CharField(_("customer"), max_length=255, blank=True)
     customer_email = models.EmailField(_("customer's e-mail"), blank=True)
+    customer_phone = models.CharField(_("customer's phone"), max_length=32, blank=True)
     comment = models.CharField(
         _("comment"),
         max_length=255,

@@ -90,6 +90,7 @@ def create_payment_link(
     invoice_type: str = PaymentLinkType.ONE_TIME,
     customer_name: str = "",
     customer_email: str = "",
+    customer_phone: str = "",
     comment: str = "",
     receipt: Receipt | None = None,
     culture: str = "",
@@ -116,9 +117,15 @@ def create_payment_link(
         culture=culture,
         expires_at=expires_at,
     )
+    fields |= {
+        "customer_name": storable(customer_name.strip())[:255],
+        "customer_email": customer_email.strip()[:254],
+        "customer_phone": storable(customer_phone.strip())[:32],
+        "comment": storable(comment.strip())[:255],
+    }
     try:
         with transaction.atomic():
-            link = _reserve(config, site, key, user, fields, customer_name, customer_email, comment)
+            link = _reserve(config, site, key, user, fields)
     except IntegrityError:
         existing = PaymentLink.objects.filter(key=key).first()
         if existing is None:
@@ -188,9 +195,6 @@ def _reserve(
     key: uuid.UUID,
     user: Any,
     fields: dict[str, Any],
-    customer_name: str,
-    customer_email: str,
-    comment: str,
 ) -> PaymentLink:
     """Inside a transaction: the link, and the invoice whose InvId it is sent with."""
     link = PaymentLink.objects.create(
@@ -198,9 +202,6 @@ def _reserve(
         site=site,
         merchant_login=config.login,
         is_test=config.test_mode,
-        customer_name=storable(customer_name.strip())[:255],
-        customer_email=customer_email.strip()[:254],
-        comment=storable(comment.strip())[:255],
         created_by=user if getattr(user, "pk", None) else None,
         **fields,
     )
