@@ -305,3 +305,32 @@ def test_no_receipt_fields_when_the_shop_sends_no_receipts(maker):
     assert 'name="receipt_tax"' not in maker.get(NEW).content.decode()
     make(maker)
     assert PaymentLink.objects.get().receipt is None
+
+
+def test_paid_links_show_with_their_source(maker, link_service):
+    from tests.links.test_link_lifecycle import pay
+
+    make(maker)
+    link = PaymentLink.objects.get()
+    pay(Client(), link)
+    block_payment = Invoice.objects.create(
+        merchant_login="demo",
+        is_test=True,
+        amount=Decimal("10.00"),
+        block_id="abc",
+        status=InvoiceStatus.PAID,
+    )
+    maker.force_login(
+        make_user("accountant", "view_invoice", "view_paymentlink", "view_successnotification")
+    )
+    overview = maker.get("/admin/robokassa_overview/", {"mode": "test"}).content.decode()
+    table = overview[overview.index("robokassa-by-source") :]
+    assert "Payment links" in table
+    assert "4,500.00" in table
+    assert "Payment blocks" in table
+    by_link = maker.get("/admin/robokassa_payments/", {"source": "link"}).context["object_list"]
+    assert [invoice.pk for invoice in by_link] == [link.inv_id]
+    by_block = maker.get("/admin/robokassa_payments/", {"source": "block"}).context["object_list"]
+    assert [invoice.pk for invoice in by_block] == [block_payment.pk]
+    payment = maker.get(f"/admin/robokassa_payments/inspect/{link.inv_id}/").content.decode()
+    assert f"/admin/robokassa_links/inspect/{link.pk}/" in payment

@@ -53,8 +53,27 @@ class ModeFilter(django_filters.ChoiceFilter):
         return queryset.filter(is_test=value == "test") if value else queryset
 
 
+class SourceFilter(django_filters.ChoiceFilter):
+    """Where a payment came from: a payment link, a payment block, or the shop's own code."""
+
+    def __init__(self, **kwargs):
+        choices = [
+            ("link", _("Payment link")),
+            ("block", _("Payment block")),
+            ("code", _("The shop's own code")),
+        ]
+        super().__init__(choices=choices, label=_("Source"), method=self.by_source, **kwargs)
+
+    @staticmethod
+    def by_source(queryset, name, value):
+        from .stats import source_of
+
+        return queryset.alias(source=source_of()).filter(source=value) if value else queryset
+
+
 class InvoiceFilterSet(WagtailFilterSet):
     created = _date_range(_("Created"))
+    source = SourceFilter()
     status = django_filters.ChoiceFilter(choices=InvoiceStatus.choices, label=_("Status"))
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
     mode = ModeFilter()

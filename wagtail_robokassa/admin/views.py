@@ -63,6 +63,14 @@ NAMESPACES = {
 }
 
 
+def source_labels() -> dict[str, Any]:
+    return {
+        "link": _("Payment links"),
+        "block": _("Payment blocks"),
+        "code": _("The shop's own code"),
+    }
+
+
 def inspect_url(instance: Any) -> str | None:
     namespace = NAMESPACES.get(type(instance))
     return reverse(f"{namespace}:inspect", args=[instance.pk]) if namespace else None
@@ -272,6 +280,15 @@ class RecordInspectView(Forbidden, InspectView):
         ) % {"moment": display.moment(visit.created_at)}
         return format_html("{}<br>{}", status, note)
 
+    def get_payment_link_display_value(self) -> Any:
+        link = self.object.payment_link
+        if link is None:
+            return display.EMPTY
+        if not self._may_view(PaymentLink):
+            return str(link)
+        url = reverse("robokassa_links:inspect", args=[link.pk])
+        return format_html('<a href="{}">{}</a>', url, link)
+
     def get_diagnosis_display_value(self) -> Any:
         return explain(self.object.diagnosis) or display.EMPTY
 
@@ -473,6 +490,10 @@ class OverviewView(Forbidden, ReportView):
             by_status=[
                 {**row, "label": statuses.get(row["status"], row["status"])}
                 for row in stats.invoice_totals_by_status(first, last, test)
+            ],
+            by_source=[
+                {**row, "label": source_labels().get(row["source"], row["source"])}
+                for row in stats.invoice_totals_by_source(first, last, test)
             ],
         )
         return context
