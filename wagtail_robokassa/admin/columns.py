@@ -10,12 +10,21 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.admin.ui.tables import Column, StatusTagColumn, TitleColumn
 
 from . import display
 
 #: A flag's tag texts (true, false); flags not named here say yes or no.
 FLAG_TAGS = {"is_test": (_("Test"), _("Live"))}
+#: The same for one model's flag, where its name needs other words (a link is feminine in
+#: Russian: "тестовая").
+MODEL_FLAG_TAGS = {
+    ("paymentlink", "is_test"): (
+        pgettext_lazy("payment link", "Test"),
+        pgettext_lazy("payment link", "Live"),
+    ),
+}
 #: Choice fields shown as status tags, with the value that is styled as primary.
 STATUS_TAGS = {"status": "paid"}
 
@@ -92,7 +101,8 @@ def _column(field: Any) -> Column:
     if isinstance(field, models.DateTimeField):
         column: Column = MomentColumn(name, **options)
     elif isinstance(field, models.BooleanField):
-        column = FlagColumn(name, FLAG_TAGS.get(name, (_("Yes"), _("No"))), **options)
+        tags = MODEL_FLAG_TAGS.get((field.model._meta.model_name, name)) or FLAG_TAGS.get(name)
+        column = FlagColumn(name, tags or (_("Yes"), _("No")), **options)
     elif isinstance(field, models.DecimalField):
         column = MoneyColumn(name, **options)
     elif field.choices and name in STATUS_TAGS:

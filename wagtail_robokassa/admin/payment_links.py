@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,7 +53,7 @@ from ..services.receipts import receipt_for
 from . import display
 from .permissions import policy_for
 from .site_scope import allowed_sites, may_work_on
-from .views import RecordInspectView
+from .views import RecordIndexView, RecordInspectView
 
 ADD_ACTION, DEACTIVATE_ACTION = "add", "deactivate"
 logger = logging.getLogger("wagtail_robokassa.payment_links")
@@ -269,6 +270,12 @@ def qr_code(url: str) -> SafeString:
     """The link as an inline SVG QR code (drawn here: no image service sees the link)."""
     svg = segno.make(url, error="m").svg_inline(scale=4, dark="#000", light="#fff", border=2)
     return mark_safe(svg)  # noqa: S308 - segno's own markup, the URL in it escaped by segno
+
+
+class PaymentLinkIndexView(RecordIndexView):
+    @cached_property
+    def add_item_label(self) -> str:
+        return str(gettext_lazy("New payment link"))
 
 
 class PaymentLinkInspectView(RecordInspectView):

@@ -26,7 +26,12 @@ from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .final_receipt import FinalReceiptView, check_final_receipt, send_final_receipt_again
-from .payment_links import CreatePaymentLinkView, DeactivateView, PaymentLinkInspectView
+from .payment_links import (
+    CreatePaymentLinkView,
+    DeactivateView,
+    PaymentLinkIndexView,
+    PaymentLinkInspectView,
+)
 from .payment_links import check as check_link
 from .payment_links import email as email_link
 from .permissions import (
@@ -231,6 +236,7 @@ class PaymentLinkViewSet(RecordViewSet):
         ),
     ]
     filterset_class = filters.PaymentLinkFilterSet
+    index_view_class = PaymentLinkIndexView
     inspect_view_class = PaymentLinkInspectView
     inspect_view_fields = [
         "description",
