@@ -121,6 +121,18 @@ def test_the_link_is_e_mailed_in_the_payment_pages_language(maker):
     assert english.url in en_mail.body
     for message in mail.outbox:
         assert "password" not in message.body.lower()
+        assert message.body.rstrip().endswith("wagtail-robokassa tests")  # WAGTAIL_SITE_NAME
+
+
+def test_the_e_mail_names_the_links_site(maker):
+    maker.site.site_name = "Студия «Сад»"
+    maker.site.save()
+    make(maker, description='Plan & "design" <draft>')
+    maker.post(f"{INDEX}email/{PaymentLink.objects.get().pk}/")
+    (message,) = mail.outbox
+    assert "Студия «Сад»" in message.subject
+    assert message.body.rstrip().endswith("Студия «Сад»")
+    assert 'Plan & "design" <draft>' in message.body  # plain text: nothing escaped
 
 
 def test_a_mail_server_failure_is_told_not_a_500(maker, settings):

@@ -389,6 +389,12 @@ def check(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("robokassa_links:inspect", link.pk)
 
 
+def shop_name(link: PaymentLink) -> str:
+    """The name the customer knows the shop by: its Site's, else the project's, else its login."""
+    site_name = link.site.site_name if link.site is not None else ""
+    return site_name or getattr(settings, "WAGTAIL_SITE_NAME", "") or link.merchant_login
+
+
 @forbidding
 @require_POST
 def email(request: HttpRequest, pk: int) -> HttpResponse:
@@ -400,7 +406,7 @@ def email(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "link": link,
         "amount": display.amount(link.amount, link_config(link).currency_symbol),
-        "shop": getattr(settings, "WAGTAIL_SITE_NAME", "") or link.merchant_login,
+        "shop": shop_name(link),
     }
     with translation.override(link.culture):
         subject = render_to_string("wagtail_robokassa/emails/payment_link_subject.txt", context)
