@@ -231,7 +231,7 @@ def test_the_same_click_makes_one_link(link_service):
     assert Invoice.objects.filter(payment_link=first).count() == 1
 
 
-def test_receipt_lines_go_as_invoice_items_with_unit_prices(link_service):
+def test_receipt_lines_go_as_invoice_items_with_unit_prices(link_service, client):
     receipt = Receipt(
         items=(
             ReceiptItem(name="Session", sum=Decimal("1000.00"), quantity=Decimal(2), tax="none"),
@@ -246,6 +246,9 @@ def test_receipt_lines_go_as_invoice_items_with_unit_prices(link_service):
         ("Notes", 1, 500),
     ]
     assert Invoice.objects.get(pk=link.inv_id).receipt == receipt.to_dict()
+    page = client.get(page_of(link)).content.decode()
+    assert "Session" in page
+    assert "(vat20)" in page  # the rate's label, as on a form payment's page
 
 
 def test_a_receipt_that_does_not_add_up_is_refused_before_anything_is_sent(link_service):

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ...conf import MerchantConfig
 from ...protocol import MAX_INV_ID, is_shp_name, verify_invoice_api_token
 from ...protocol.invoice_api import EXPIRED_CODE, NOT_FOUND_CODE, REPEATED_PAYMENT_CODE
+from ...receipt_choices import label_of
 from .models import EmulatedInvoiceLink, EmulatedOperation, EmulatorSwitches, LinkOutcome
 from .notify import new_op_key
 from .validation import storable_json
@@ -333,7 +334,7 @@ def _invoice_lines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "name": item.get("Name", ""),
             "sum": (_money(item.get("Cost")) or Decimal(0))
             * (_quantity(item.get("Quantity")) or Decimal(0)),
-            "tax": item.get("Tax", ""),
+            "tax": label_of("tax", item.get("Tax")),
         }
         for item in items
     ]
