@@ -148,3 +148,15 @@ def test_odd_markers_are_refused_or_ignored_never_a_500(client, settings, code):
     assert response.status_code in (200, 400)
     paid = Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
     assert paid == (response.status_code == 200)
+
+
+def test_money_for_a_link_closed_meanwhile_is_still_recorded(client, settings):
+    """Deactivated while the customer was paying: the payment is real, and it is kept."""
+    settings.ROBOKASSA_TEST_MODE = True
+    link, invoice = link_with_invoice()
+    PaymentLink.objects.filter(pk=link.pk).update(state=PaymentLinkState.DEACTIVATED)
+    Invoice.objects.filter(pk=invoice.pk).update(status=InvoiceStatus.CANCELLED)
+    response = notify(client, invoice.pk, link.code)
+    assert response.content == f"OK{invoice.pk}".encode()
+    assert Invoice.objects.get(pk=invoice.pk).status == InvoiceStatus.PAID
+    assert PaymentLink.objects.get(pk=link.pk).state == PaymentLinkState.PAID
