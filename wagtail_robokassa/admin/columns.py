@@ -101,7 +101,7 @@ def _column(field: Any) -> Column:
     if isinstance(field, models.DateTimeField):
         column: Column = MomentColumn(name, **options)
     elif isinstance(field, models.BooleanField):
-        tags = MODEL_FLAG_TAGS.get((field.model._meta.model_name, name)) or FLAG_TAGS.get(name)
+        tags = MODEL_FLAG_TAGS.get((str(field.model._meta.model_name), name)) or FLAG_TAGS.get(name)
         column = FlagColumn(name, tags or (_("Yes"), _("No")), **options)
     elif isinstance(field, models.DecimalField):
         column = MoneyColumn(name, **options)
