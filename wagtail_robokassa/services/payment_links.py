@@ -304,21 +304,23 @@ def note_link_payment(
     return link
 
 
-def admit_link_payment(callback: Any) -> None:
-    """Before a verified notification is recorded: a payment of a reusable link arrives with an
-    InvId the plugin did not reserve (ROBOKASSA numbers each payment itself — how is not
-    documented), so its invoice is made here from the link. A notification that names a link
-    and an invoice of another payment is refused by the caller (``link_conflict``)."""
-    code = link_code(callback)
-    if not code:
-        return
-    link = PaymentLink.objects.filter(code=code).first()
+def admit_link_payment(callback: Any, code: str) -> str:
+    """Before a verified notification that names link ``code`` is recorded: why it cannot be
+    that link's payment, or ``""`` when it can (or names no link of ours).
+
+    A reusable link's later payments arrive with InvIds the plugin did not reserve (ROBOKASSA
+    numbers each payment itself — how is not documented), so their invoice is made here from the
+    link. A one-time link is paid with its own InvId only."""
+    link = PaymentLink.objects.filter(code=code).first() if code else None
     if link is None or callback.inv_id is None:
-        return
-    if Invoice.objects.filter(pk=callback.inv_id).exists():
-        return
+        return ""
+    owners = list(
+        Invoice.objects.filter(pk=callback.inv_id).values_list("payment_link", flat=True)[:1]
+    )
+    if owners:
+        return "" if owners[0] == link.pk else _not_the_links(callback)
     if not link.is_reusable:
-        return  # a one-time link is paid with its own InvId only: the caller refuses another
+        return _not_the_links(callback)
     try:
         with transaction.atomic():
             Invoice.objects.create(
@@ -334,21 +336,10 @@ def admit_link_payment(callback: Any) -> None:
             )
     except IntegrityError:  # the same payment delivered twice at once: the other made it
         pass
+    return ""
 
 
-def link_conflict(callback: Any) -> str:
-    """Why a notification that names a link cannot be this link's payment; empty when it can
-    (or names none)."""
-    code = link_code(callback)
-    if not code or callback.inv_id is None:
-        return ""
-    link_id = PaymentLink.objects.filter(code=code).values_list("pk", flat=True).first()
-    if link_id is None:
-        return ""
-    invoice = Invoice.objects.filter(pk=callback.inv_id).values_list("payment_link", flat=True)
-    owner = invoice.first() if invoice.exists() else "missing"
-    if owner == link_id:
-        return ""
+def _not_the_links(callback: Any) -> str:
     return f"InvId {callback.inv_id} is not a payment of the link it names"
 
 
@@ -487,7 +478,6 @@ __all__ = [
     "expire_payment_links",
     "link_code",
     "link_config",
-    "link_conflict",
     "note_link_payment",
     "refresh_payment_link",
 ]

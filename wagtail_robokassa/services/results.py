@@ -245,12 +245,12 @@ def _record(
     answer = f"OK{callback.inv_id}"
     now = timezone.now()
     listeners = result_received.has_listeners()
-    linked = bool(payment_links.link_code(callback))
-    if linked:
-        _admit_link_payment(callback)
+    code = payment_links.link_code(callback)
+    if code:
+        _admit_link_payment(callback, code)
     # Receivers share the transaction, so that one that raises rolls the delivery back; so
     # does a link's change of state.
-    in_transaction = listeners or linked or path.needs_transaction
+    in_transaction = listeners or bool(code) or path.needs_transaction
     with transaction.atomic() if in_transaction else nullcontext():
         recorded = recording.record_payment(
             values,
@@ -295,11 +295,10 @@ def _record(
     )
 
 
-def _admit_link_payment(callback: Callback) -> None:
+def _admit_link_payment(callback: Callback, code: str) -> None:
     """A payment through a link: its invoice exists (a reusable link's payments are numbered by
     ROBOKASSA) and is the link's own, or the notification is refused."""
-    payment_links.admit_link_payment(callback)
-    problem = payment_links.link_conflict(callback)
+    problem = payment_links.admit_link_payment(callback, code)
     if problem:
         raise Refusal(RejectionReason.LINK_MISMATCH, problem, status=409, callback=callback)
 
