@@ -8,6 +8,7 @@ page (``page_blocks``), and the amount of a fixed-price block is never read from
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.urls import NoReverseMatch, reverse
@@ -63,6 +64,61 @@ class ReceiptLineBlock(blocks.StructBlock):
         collapsed = True
 
 
+def period_choices() -> list:
+    from .models import BillingPeriod
+
+    return list(BillingPeriod.choices)
+
+
+class SubscriptionTermsBlock(blocks.StructBlock):
+    """A subscription: the price is charged again every period, from the card of the first
+    payment, until the buyer cancels (ROBOKASSA's recurring payments)."""
+
+    enabled = blocks.BooleanBlock(
+        label=_("Charge again every period (subscription)"),
+        required=False,
+        help_text=_(
+            "Needs recurring payments enabled by ROBOKASSA and turned on in Settings → ROBOKASSA."
+        ),
+    )
+    period = blocks.ChoiceBlock(
+        label=_("Period"), choices=period_choices, default="month", required=False
+    )
+    period_days = blocks.IntegerBlock(
+        label=_("Days in a period"),
+        required=False,
+        min_value=1,
+        max_value=366,
+        help_text=_("For a period of days."),
+    )
+    first_amount = blocks.DecimalBlock(
+        label=_("First payment"),
+        required=False,
+        help_text=_("Charged now instead of the price (a discount, or a trial). Optional."),
+        **MONEY,
+    )
+    trial_days = blocks.IntegerBlock(
+        label=_("First period, days"),
+        required=False,
+        min_value=1,
+        max_value=366,
+        help_text=_("A trial: the first payment covers this many days. Optional."),
+    )
+    max_payments = blocks.IntegerBlock(
+        label=_("Number of payments"),
+        required=False,
+        min_value=2,
+        max_value=1000,
+        help_text=_("Blank: until the buyer cancels."),
+    )
+
+    class Meta:
+        #: The heading of the subscription settings in the editor.
+        label = _("Subscription")
+        #: Folded in the editor until opened: most blocks are one-off payments.
+        collapsed = True
+
+
 class PaymentButtonBlock(blocks.StructBlock):
     #: What ``page_blocks`` looks for in a page's StreamFields (it does not import this module).
     is_payment_block = True
@@ -98,6 +154,7 @@ class PaymentButtonBlock(blocks.StructBlock):
         help_text=_("Optional, for example BankCardPSR or SBPPSR."),
     )
     receipt = ReceiptLineBlock()
+    subscription = SubscriptionTermsBlock()
     thank_you_text = blocks.TextBlock(
         label=_("Thank-you text"),
         required=False,
@@ -141,9 +198,34 @@ class PaymentButtonBlock(blocks.StructBlock):
                 errors["amount"] = ValidationError(
                     _("The suggested amount must be between the minimum and the maximum.")
                 )
+        terms = value.get("subscription") or {}
+        if terms.get("enabled"):
+            errors.update(self._subscription_errors(value, terms))
         if errors:
             raise StructBlockValidationError(block_errors=errors)
         return value
+
+    def _subscription_errors(self, value: StructValue, terms: Any) -> dict[str, ValidationError]:
+        from .services.subscriptions import subscriptions_possible
+
+        problems: list[Any] = []
+        possible = subscriptions_possible()
+        if possible:
+            problems.append(possible)
+        if value.get("buyer_chooses_amount"):
+            problems.append(_("A subscription has a fixed price: the buyer cannot choose it."))
+        if terms.get("period") == "days" and not terms.get("period_days"):
+            problems.append(_("Enter the days in a period."))
+        if terms.get("trial_days") and not terms.get("first_amount"):
+            problems.append(
+                _(
+                    "ROBOKASSA needs a first payment to remember the card: set a first payment "
+                    "for the trial, for example 1 ₽."
+                )
+            )
+        if not problems:
+            return {}
+        return {"subscription": ValidationError(" ".join(str(p) for p in problems))}
 
     def get_context(self, value: StructValue, parent_context: dict | None = None) -> dict:
         context = super().get_context(value, parent_context=parent_context)
@@ -156,10 +238,39 @@ class PaymentButtonBlock(blocks.StructBlock):
         except NoReverseMatch:
             action = None
         config = config_for_request(request) if request is not None else None
+        currency = config.currency_symbol if config else "₽"
         context.update(
             token=make_token(page, block_id) if block_id and action else "",
             action=action,
             block_id=block_id or "preview",
-            currency=config.currency_symbol if config else "₽",
+            currency=currency,
+            subscription=subscription_terms_text(value, currency),
+            # Said to editors only: in the preview, never on the published page.
+            subscription_off=bool(
+                getattr(request, "is_preview", False)
+                and config
+                and (value.get("subscription") or {}).get("enabled")
+                and not config.recurring_enabled
+            ),
         )
         return context
+
+
+def subscription_terms_text(value: StructValue, currency: str) -> str:
+    """The block's subscription terms in one sentence, or ``""`` for a one-off payment."""
+    from .services.periods import terms_text
+
+    terms = value.get("subscription") or {}
+    if not terms.get("enabled") or value.get("amount") is None:
+        return ""
+    if terms.get("period") == "days" and not terms.get("period_days"):
+        return ""
+    return terms_text(
+        amount=value["amount"],
+        currency=currency,
+        period=terms.get("period") or "month",
+        days=terms.get("period_days"),
+        first_amount=terms.get("first_amount"),
+        trial_days=terms.get("trial_days"),
+        max_payments=terms.get("max_payments"),
+    )

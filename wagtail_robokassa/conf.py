@@ -141,6 +141,12 @@ class MerchantConfig:
         convert=bool,
         doc="The Success page requires the Result URL's notification first.",
     )
+    recurring_enabled: bool = _merchant(
+        False,
+        setting="ROBOKASSA_RECURRING_ENABLED",
+        convert=bool,
+        doc="ROBOKASSA has enabled recurring payments for the shop: blocks take subscriptions.",
+    )
     extra_params: tuple[str, ...] = _merchant(
         (),
         setting="ROBOKASSA_EXTRA_PARAMS",

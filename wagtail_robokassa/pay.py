@@ -26,6 +26,12 @@ from .services import start_payment
 from .services.config import get_config
 from .services.numbering import NumberingExhausted
 from .services.receipts import receipt_for
+from .services.subscriptions import (
+    SubscriptionRefusedHere,
+    recurring_refusal,
+    start_subscription,
+    terms_of_block,
+)
 from .tokens import read_token
 from .views import render_page
 
@@ -40,10 +46,15 @@ class BuyerForm(forms.Form):
         min_value=Decimal("0.01"),
     )  # fmt: skip
     email = forms.EmailField(label=_("E-mail"), required=False, max_length=254)
+    agree = forms.BooleanField(
+        label=_("I agree to be charged again every period until I cancel"), required=False
+    )
 
     def __init__(self, data: Any, *, block: StructValue) -> None:
         super().__init__(data)
         self.block = block
+        self.is_subscription = bool((block.get("subscription") or {}).get("enabled"))
+        self.fields["agree"].required = self.is_subscription
         amount = self.fields["amount"]
         if block.get("buyer_chooses_amount"):
             amount.required = True
@@ -51,7 +62,7 @@ class BuyerForm(forms.Form):
                 amount.validators.append(MinValueValidator(block["min_amount"]))
             if block.get("max_amount") is not None:
                 amount.validators.append(MaxValueValidator(block["max_amount"]))
-        self.fields["email"].required = bool(block.get("ask_email"))
+        self.fields["email"].required = bool(block.get("ask_email")) or self.is_subscription
 
     def payable_amount(self) -> Decimal:
         """The buyer's amount where the block allows it, else the block's price: never the
@@ -101,6 +112,8 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _problem(request, _("Too many payment attempts. Try again in a minute."), 429, page)
     site = page.get_site()
     config = get_config(site)
+    if form.is_subscription:
+        return _subscribe(request, form, page, block_id, site, config)
     amount = form.payable_amount()
     receipt = receipt_for(block, amount, config) if config.send_receipts else None
     try:
@@ -120,7 +133,46 @@ def pay(request: HttpRequest) -> HttpResponse:
     except NumberingExhausted:
         logger.exception("ROBOKASSA could not number an invoice")
         return _problem(request, _("Payments are unavailable right now. Try again later."), 503)
-    if receipt is None and setting("ROBOKASSA_PAY_METHOD") == "GET":
+    return _to_robokassa(request, start, page, config, has_receipt=receipt is not None)
+
+
+def _to_robokassa(
+    request: HttpRequest, start: Any, page: Any, config: Any, *, has_receipt: bool
+) -> HttpResponse:
+    if not has_receipt and setting("ROBOKASSA_PAY_METHOD") == "GET":
         return HttpResponseRedirect(start.url)
     context = {"start": start, "page": page, "currency": config.currency_symbol}
     return render_page(request, "wagtail_robokassa/redirect.html", context)
+
+
+def _subscribe(
+    request: HttpRequest, form: BuyerForm, page: Any, block_id: str, site: Any, config: Any
+) -> HttpResponse:
+    """A subscription block: the subscription and its first payment (``Recurring=true``)."""
+    block = form.block
+    if recurring_refusal(config):
+        logger.warning("A subscription block is on a site whose shop takes no subscriptions")
+        return _problem(request, _("Subscriptions are not available here right now."), 503, page)
+    terms = terms_of_block(block)
+    receipts = config.send_receipts
+    first = terms.first_amount or terms.amount
+    try:
+        start = start_subscription(
+            config,
+            terms=terms,
+            description=block["description"],
+            email=form.cleaned_data["email"],
+            receipt=receipt_for(block, first, config) if receipts else None,
+            renewal_receipt=receipt_for(block, terms.amount, config) if receipts else None,
+            site=site,
+            page=page,
+            block_id=block_id,
+        )
+    except SubscriptionRefusedHere as refusal:
+        return _problem(request, str(refusal), 409, page)
+    except ImproperlyConfigured:
+        return _problem(request, _("Payments are not configured on this site yet."), 503, page)
+    except NumberingExhausted:
+        logger.exception("ROBOKASSA could not number an invoice")
+        return _problem(request, _("Payments are unavailable right now. Try again later."), 503)
+    return _to_robokassa(request, start.payment, page, config, has_receipt=receipts)

@@ -38,6 +38,7 @@ PAYMENTS = "Payments and the payment block"
 CALLBACKS = "Result, Success and Fail URLs"
 RECORDS = "What anonymous requests may store"
 CALLS = "Calls to ROBOKASSA: status checks, reconciliation, refunds, final receipts, payment links"
+SUBSCRIPTIONS = "Subscriptions (recurring payments)"
 SECURITY = "Security and deployment"
 DEVELOPMENT = "Development"
 
@@ -144,6 +145,49 @@ PLUGIN_SETTINGS: tuple[PluginSetting, ...] = (
         "Where the Invoice API is (``…/InvoiceServiceWebApi/api``), for payment links; the "
         "emulator's in development. Links from its answers may lead to its host too.",
         shown_default="ROBOKASSA's own",
+    ),
+    PluginSetting(
+        "ROBOKASSA_RECURRING_URL",
+        "",
+        SUBSCRIPTIONS,
+        "Where renewals are sent (``…/Merchant/Recurring``); the emulator's in development. "
+        "ROBOKASSA has no test mode for renewals: a test subscription is renewed only when this "
+        "is set.",
+        shown_default="``Merchant/Recurring`` on the shop's ROBOKASSA host",
+    ),
+    PluginSetting(
+        "ROBOKASSA_SUBSCRIPTION_RETRY_DAYS",
+        (1, 3, 7),
+        SUBSCRIPTIONS,
+        "After a refused renewal, the days to wait before each new attempt; when they are used "
+        "up, the subscription is cancelled. While they last it is past due.",
+    ),
+    PluginSetting(
+        "ROBOKASSA_SUBSCRIPTION_REMINDER_DAYS",
+        3,
+        SUBSCRIPTIONS,
+        "How many days before a renewal the buyer is reminded by e-mail (0: no reminder).",
+    ),
+    PluginSetting(
+        "ROBOKASSA_SUBSCRIPTION_CHECK_AFTER",
+        timedelta(hours=1),
+        SUBSCRIPTIONS,
+        "How long a renewal ROBOKASSA accepted may wait for its Result URL notification before "
+        "the sweep asks the status interface about it.",
+        shown_default="one hour",
+    ),
+    PluginSetting(
+        "ROBOKASSA_SUBSCRIPTION_FIRST_PAYMENT_DAYS",
+        7,
+        SUBSCRIPTIONS,
+        "A subscription whose first payment has not come after this many days ends.",
+    ),
+    PluginSetting(
+        "ROBOKASSA_SUBSCRIPTION_EMAILS",
+        True,
+        SUBSCRIPTIONS,
+        "Whether the plugin e-mails buyers (started, reminder, failed renewal, cancelled); "
+        "every e-mail has the signed cancel link.",
     ),
     PluginSetting(
         "ROBOKASSA_FISCAL_URL",

@@ -31,6 +31,18 @@ django-robokassa's arguments too):
 - ``payment_link_paid``: a payment through a link was recorded, once per payment (a reusable
   link's every payment). It is sent inside the Result URL's transaction, after
   ``result_received``: a receiver that raises rolls the delivery back.
+
+Subscriptions (sender: the ``Subscription``; ``subscription``, and ``charge`` where one is
+concerned; no django-robokassa arguments):
+
+- ``subscription_started``: the first payment was recorded (also ``invoice``, ``notification``
+  and ``request``). Sent inside the Result URL's transaction, like ``payment_link_paid``.
+- ``subscription_renewed``: a period's renewal was paid (also ``invoice``, ``notification`` and
+  ``request``; inside the Result URL's transaction, or the status check's that found it).
+- ``subscription_payment_failed``: a renewal was refused or never paid (``final``: no attempt
+  is left, the subscription is cancelled). Sent after the change commits.
+- ``subscription_cancelled``: the subscription will not be charged again (``reason``, ``user``).
+  Sent after the change commits.
 """
 
 from typing import Any
@@ -46,6 +58,10 @@ refund_failed = Signal()
 final_receipt_sent = Signal()
 final_receipt_registered = Signal()
 payment_link_paid = Signal()
+subscription_started = Signal()
+subscription_renewed = Signal()
+subscription_payment_failed = Signal()
+subscription_cancelled = Signal()
 
 
 def send(signal: Signal, *, sender: Any, callback: Any, invoice: Any, request: Any, **more: Any):

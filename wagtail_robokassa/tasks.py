@@ -5,7 +5,8 @@
 ``follow_refunds`` follows refunds until they settle (``services.refunds``);
 ``send_final_receipt`` sends a payment's final receipt and ``follow_final_receipts`` follows
 them until registered (``services.final_receipts``); ``close_expired_links`` deactivates the
-payment links past their expiry (``services.payment_links``).
+payment links past their expiry (``services.payment_links``); ``renew_subscriptions`` charges the
+due subscription periods and follows the charges (``services.renewals``).
 Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
 and run it with a worker such as django-tasks-db's ``db_worker``.
 
@@ -84,6 +85,16 @@ def close_expired_links(limit: int = 100) -> int:
     from .services.payment_links import expire_payment_links
 
     return expire_payment_links(transport=Transport.background(), limit=limit)
+
+
+@task()
+def renew_subscriptions(limit: int = 100) -> dict[str, int]:
+    """Charge the due subscription periods at ROBOKASSA, follow the waiting charges, send the
+    reminders; returns the counts."""
+    from .gateway.transport import Transport
+    from .services.renewals import renew_subscriptions as sweep
+
+    return sweep(transport=Transport.background(), limit=limit)
 
 
 def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:

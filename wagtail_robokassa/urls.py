@@ -2,11 +2,16 @@
 
 from django.urls import path
 
-from . import pay, views
+from . import pay, subscription_views, views
 
 urlpatterns = [
     path("pay/", pay.pay, name="robokassa_pay"),
     path("result/", views.result, name="robokassa_result"),
     path("success/", views.success, name="robokassa_success"),
     path("fail/", views.fail, name="robokassa_fail"),
+    path(
+        "subscription/<str:token>/",
+        subscription_views.subscription_page,
+        name="robokassa_subscription",
+    ),
 ]

@@ -19,7 +19,7 @@ from tests.hostile import (
     retry_after,
     silent_after_headers,
 )
-from wagtail_robokassa.gateway import fiscal, invoices, refunds, status
+from wagtail_robokassa.gateway import fiscal, invoices, recurring, refunds, status
 from wagtail_robokassa.services.config import get_config
 
 DEADLINE = 1.5
@@ -61,6 +61,12 @@ def list_links():
     )
 
 
+def send_renewal():
+    return recurring.send_renewal(
+        get_config(), inv_id=8, previous_inv_id=7, out_sum=Decimal("990.00"), is_test=True
+    )
+
+
 #: Each call and the error that says "nothing is known" for it.
 CALLS = {
     "status": (check_status, status.StatusCheckError),
@@ -71,6 +77,7 @@ CALLS = {
     "link-create": (create_link, invoices.InvoiceUncertain),
     "link-deactivate": (deactivate_link, invoices.InvoiceUncertain),
     "link-list": (list_links, invoices.InvoiceUncertain),
+    "renewal": (send_renewal, recurring.ChargeUncertain),
 }
 
 FAULTS = {
@@ -95,6 +102,7 @@ def point_at(settings):
         settings.ROBOKASSA_REFUND_URL = server.url + "/RefundService"
         settings.ROBOKASSA_FISCAL_URL = server.url + "/RoboFiscal"
         settings.ROBOKASSA_INVOICE_API_URL = server.url + "/InvoiceServiceWebApi/api"
+        settings.ROBOKASSA_RECURRING_URL = server.url + "/Merchant/Recurring"
 
     return point
 
@@ -151,3 +159,44 @@ def test_a_refusal_is_still_a_refusal(hostile, point_at):
     point_at(hostile(answer(400, b'{"success": false, "message": "NotEnoughOperationFunds"}')))
     with pytest.raises(refunds.RefundRefused, match="not enough funds"):
         create_refund()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status_code", "body", "outcome"),
+    [
+        (200, b"OK8", None),
+        (200, b"ok+8\r\n", None),
+        (200, b"Recurring error", recurring.ChargeRefused),
+        (200, b"OK9", recurring.ChargeUncertain),
+        (200, b"<html><body>Recurring error</body></html>", recurring.ChargeUncertain),
+        (200, b'{"error": "Recurring error"}', recurring.ChargeUncertain),
+        (200, b"", recurring.ChargeUncertain),
+        (200, b"x" * 400, recurring.ChargeUncertain),
+        (400, b"Recurring error", recurring.ChargeUncertain),
+        (502, b"Bad gateway", recurring.ChargeUncertain),
+    ],
+)
+def test_a_renewals_answer(hostile, point_at, status_code, body, outcome):
+    server = hostile(answer(status_code, body))
+    point_at(server)
+    if outcome is None:
+        send_renewal()
+    else:
+        with pytest.raises(outcome):
+            send_renewal()
+    assert len(server.requests) == 1  # never sent twice
+
+
+@pytest.mark.django_db
+def test_a_renewal_that_cannot_be_sent_is_not_sent(settings, point_at):
+    settings.ROBOKASSA_RECURRING_URL = "http://127.0.0.1:9/Merchant/Recurring"
+    with pytest.raises(recurring.ChargeNotSent):
+        send_renewal()
+
+
+@pytest.mark.django_db
+def test_a_test_renewal_never_goes_to_robokassa(settings):
+    settings.ROBOKASSA_TEST_MODE = True
+    with pytest.raises(recurring.ChargeNotSent, match="no test mode"):
+        send_renewal()

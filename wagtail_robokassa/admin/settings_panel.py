@@ -90,6 +90,7 @@ def settings_edit_handler() -> ObjectList:
                 [FieldPanel("algorithm"), FieldPanel("culture"), FieldPanel("strict_check")],
                 heading=_("Technical settings"),
             ),
+            MultiFieldPanel([FieldPanel("recurring_enabled")], heading=_("Subscriptions")),
             MultiFieldPanel(
                 [
                     FieldPanel("send_receipts"),

@@ -20,11 +20,28 @@ from .records import (
 from .refunds import OPEN_STATES, RELEASED_STATES, Refund, RefundState
 from .second_receipts import SecondReceipt, SecondReceiptState
 from .settings import RobokassaSettings
+from .subscriptions import (
+    CHARGEABLE_STATES,
+    AttemptState,
+    BillingPeriod,
+    CancelReason,
+    ChargeAttempt,
+    ChargeState,
+    Subscription,
+    SubscriptionCharge,
+    SubscriptionState,
+)
 
 __all__ = [
+    "CHARGEABLE_STATES",
     "OPEN_LINK_STATES",
     "OPEN_STATES",
     "RELEASED_STATES",
+    "AttemptState",
+    "BillingPeriod",
+    "CancelReason",
+    "ChargeAttempt",
+    "ChargeState",
     "CheckOutcome",
     "Endpoint",
     "Invoice",
@@ -43,6 +60,9 @@ __all__ = [
     "RobokassaSettings",
     "SecondReceipt",
     "SecondReceiptState",
+    "Subscription",
+    "SubscriptionCharge",
+    "SubscriptionState",
     "SuccessNotification",
     "VisitKind",
     "bare_names",

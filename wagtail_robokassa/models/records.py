@@ -102,6 +102,15 @@ class Invoice(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
     )
+    #: The subscription this is the first payment or a renewal of.
+    subscription = models.ForeignKey(
+        "wagtail_robokassa.Subscription",
+        verbose_name=_("subscription"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)

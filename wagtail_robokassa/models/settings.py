@@ -97,6 +97,14 @@ class RobokassaSettings(BaseSiteSetting):
         _("payment page language"), max_length=2, choices=CULTURES, blank=True
     )
     host = models.CharField(_("country"), max_length=64, choices=COUNTRIES, default=HOSTS["ru"])
+    recurring_enabled = models.BooleanField(
+        _("recurring payments enabled by ROBOKASSA"),
+        default=False,
+        help_text=_(
+            "Turn on only once ROBOKASSA has enabled recurring payments for this shop (by "
+            "agreement, for bank cards): payment blocks then take subscriptions."
+        ),
+    )
     strict_check = models.BooleanField(
         _("strict check"),
         default=True,

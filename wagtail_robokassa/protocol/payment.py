@@ -135,13 +135,15 @@ def payment_params(
     success_url2_method: str | None = None,
     fail_url2: str | None = None,
     fail_url2_method: str | None = None,
+    recurring: bool = False,
     shp: ShpInput = None,
     algorithm: str = DEFAULT_ALGORITHM,
 ) -> list[tuple[str, str]]:
     """The ordered form fields for ``Merchant/Index.aspx``, signed.
 
     ``Description`` is cut to 100 characters; a ``Receipt`` must add up to ``OutSum``;
-    ``IsTest=1`` is sent only in test mode; ``Shp_*`` come last, sorted.
+    ``IsTest=1`` is sent only in test mode; ``Shp_*`` come last, sorted. ``recurring`` sends
+    ``Recurring=true`` (unsigned): the parent payment of later child charges.
     """
     if isinstance(receipt, Receipt):
         check_receipt_total(receipt, out_sum)
@@ -189,6 +191,7 @@ def payment_params(
             "FailUrl2Method",
             _redirect_method(fail_url2_method, "FailUrl2Method") if fail_url2 else None,
         ),
+        ("Recurring", "true" if recurring else None),
         ("IsTest", "1" if is_test else None),
     ]
     params += [(name, value) for name, value in optional if value]

@@ -41,8 +41,11 @@ def start_payment(
     page: Any = None,
     block_id: str = "",
     reference: str = "",
+    recurring: bool = False,
+    subscription: Any = None,
 ) -> PaymentStart:
-    """Create a pending ``Invoice`` (its id is the InvId) and sign the payment for it."""
+    """Create a pending ``Invoice`` (its id is the InvId) and sign the payment for it.
+    ``recurring`` sends ``Recurring=true``: the first payment of ``subscription``."""
     if receipt is not None:
         check_receipt_total(receipt, amount)
     is_test = config.test_mode
@@ -58,6 +61,7 @@ def start_payment(
         page=page,
         block_id=block_id,
         reference=reference,
+        subscription=subscription,
     )
     params = payment_params(
         config.login,
@@ -70,6 +74,7 @@ def start_payment(
         email=email or None,
         inc_curr_label=inc_curr_label or None,
         receipt=receipt,
+        recurring=recurring,
         algorithm=config.algorithm,
     )
     logger.info("ROBOKASSA invoice %s created: %s", invoice.pk, amount)

@@ -24,7 +24,7 @@ from ..models import (
 )
 from ..protocol import Callback
 from ..signals import result_received, send
-from . import payment_links, recording
+from . import payment_links, recording, subscriptions
 from .config import CallbackConfigs, Resolution
 from .rejections import record_rejection
 from .storable import storable, storable_params
@@ -284,6 +284,12 @@ def _record(
         if recorded.invoice is not None and recorded.invoice.payment_link_id is not None:
             with nullcontext() if in_transaction else transaction.atomic():
                 _note_link_payment(recorded, values, now, notification, callback, request)
+        if recorded.invoice is not None and recorded.invoice.subscription_id is not None:
+            # Its own transaction when the delivery had none: the payment is committed first,
+            # and a failure here is healed by the renewal sweep (it never charges a period
+            # whose payment is recorded).
+            with nullcontext() if in_transaction else transaction.atomic():
+                _note_subscription_payment(recorded, values, now, notification, callback, request)
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
     return ResultOutcome(
         200,
@@ -316,6 +322,31 @@ def _note_link_payment(
     if notification is None and payment_links.payment_link_paid.has_listeners():
         notification = _instance(recorded, values, now)
     payment_links.note_link_payment(invoice, notification, request=request, callback=callback)
+    _check_committable()
+
+
+def _note_subscription_payment(
+    recorded: recording.Recorded,
+    values: dict[str, Any],
+    now: Any,
+    notification: SuccessNotification | None,
+    callback: Callback,
+    request: HttpRequest | None,
+) -> None:
+    invoice = recorded.invoice
+    assert invoice is not None
+    if notification is None and (
+        subscriptions.subscription_started.has_listeners()
+        or subscriptions.subscription_renewed.has_listeners()
+    ):
+        notification = _instance(recorded, values, now)
+    subscriptions.note_subscription_payment(
+        invoice,
+        notification,
+        notification_id=recorded.notification_id,
+        request=request,
+        callback=callback,
+    )
     _check_committable()
 
 

@@ -22,6 +22,17 @@ class EmulatedOperation(models.Model):
     #: The emulator takes test payments only; a live operation is one a test made by hand.
     is_test = models.BooleanField(_("test operation"), default=True)
     shop_answer = models.TextField(_("the shop's answer"), blank=True)
+    #: Paid with ``Recurring=true``: its card may be charged again (``Merchant/Recurring``).
+    recurring = models.BooleanField(_("recurring"), default=False)
+    #: A child charge: the operation whose card it charged again.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("first payment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="renewals",
+    )
     link = models.ForeignKey(
         "EmulatedInvoiceLink",
         verbose_name=_("payment link"),
@@ -79,6 +90,16 @@ class LinkOutcome(models.TextChoices):
     ANSWER_LOST = "answer_lost", _("CreateInvoice creates the link, then answers HTTP 504")
 
 
+class RecurringOutcome(models.TextChoices):
+    """How the emulator's ``Merchant/Recurring`` treats a renewal."""
+
+    PAID = "paid", _("Renewals are paid and notified")
+    REFUSED = "refused", _("Renewals are refused (Recurring error)")
+    DECLINED = "declined", _("Renewals are accepted, then the card is declined")
+    NOT_NOTIFIED = "not_notified", _("Renewals are paid, the notification is lost")
+    ANSWER_LOST = "answer_lost", _("Renewals are paid, then the answer is lost (HTTP 504)")
+
+
 class EmulatorSwitches(models.Model):
     """The emulator's one row of switches (primary key 1)."""
 
@@ -103,6 +124,15 @@ class EmulatorSwitches(models.Model):
         choices=LinkOutcome.choices,
         default=LinkOutcome.CREATED,
     )
+
+    recurring_outcome = models.CharField(
+        _("renewals"),
+        max_length=20,
+        choices=RecurringOutcome.choices,
+        default=RecurringOutcome.PAID,
+    )
+    #: How far the sandbox's clock is ahead, for the renewal sweep ("a month passes").
+    clock_days = models.PositiveIntegerField(_("days ahead"), default=0)
 
     class Meta:
         verbose_name = _("emulator switches")

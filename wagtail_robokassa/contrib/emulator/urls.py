@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import fiscal, links, refunds, views
+from . import fiscal, links, recurring, refunds, views
 
 urlpatterns = [
     path("Merchant/Index.aspx", views.index, name="robokassa_emulator_index"),
@@ -42,4 +42,6 @@ urlpatterns = [
         "Merchant/Invoice/<str:encoded_id>", links.invoice_page, name="robokassa_emulator_invoice"
     ),
     path("payment-links/<int:pk>/expire/", links.expire, name="robokassa_emulator_link_expire"),
+    path("Merchant/Recurring", recurring.recurring, name="robokassa_emulator_recurring"),
+    path("time-passes/", recurring.time_passes, name="robokassa_emulator_time_passes"),
 ]

@@ -52,6 +52,7 @@ class PaymentRequest:
     shp: dict[str, str]
     receipt: Receipt | None
     params: dict[str, str] = field(default_factory=dict)
+    recurring: bool = False
 
 
 class InvalidRequest(Exception):
@@ -193,6 +194,11 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
                     _("Receipt lines add up to %(total)s, not OutSum %(out_sum)s.")
                     % {"total": receipt.total, "out_sum": out_sum}
                 )
+    recurring = values.get("Recurring", "")
+    if recurring and recurring.lower() != "true":
+        errors.append(_("Error 35: wrong parameters for a recurring payment (Recurring=true)."))
+    elif recurring and not config.recurring_enabled:
+        errors.append(_("Error 34: recurring payments are not enabled for this shop."))
     shp = sorted(name for name in values if is_shp_name(name))
     password = config.test_password1
     if not password:
@@ -226,4 +232,5 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
         shp={name: values[name] for name in shp},
         receipt=receipt,
         params=values,
+        recurring=bool(recurring),
     )

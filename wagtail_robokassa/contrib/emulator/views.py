@@ -29,6 +29,7 @@ from .models import (
     EmulatorSwitches,
     LinkOutcome,
     ReceiptOutcome,
+    RecurringOutcome,
     RefundOutcome,
     StatusAnswer,
 )
@@ -84,6 +85,7 @@ def index(request: HttpRequest) -> HttpResponse:
         shp=payment.shp,
         receipt=payment.receipt.to_dict() if payment.receipt else None,
         op_key=new_op_key(),
+        recurring=payment.recurring,
     )
     context = {
         "operation": operation,
@@ -162,18 +164,26 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         refund = request.POST.get("refund_outcome", switches.refund_outcome)
         receipt = request.POST.get("receipt_outcome", switches.receipt_outcome)
         link = request.POST.get("link_outcome", switches.link_outcome)
+        renewal = request.POST.get("recurring_outcome", switches.recurring_outcome)
         if (
             (choice not in allowed and choice != "")
             or refund not in RefundOutcome.values
             or receipt not in ReceiptOutcome.values
             or link not in LinkOutcome.values
+            or renewal not in RecurringOutcome.values
         ):
             return HttpResponse("Unknown answer", status=400, content_type="text/plain")
         switches.status_answer = int(choice) if choice else None
         switches.refund_outcome, switches.receipt_outcome = refund, receipt
-        switches.link_outcome = link
+        switches.link_outcome, switches.recurring_outcome = link, renewal
         switches.save(
-            update_fields=["status_answer", "refund_outcome", "receipt_outcome", "link_outcome"]
+            update_fields=[
+                "status_answer",
+                "refund_outcome",
+                "receipt_outcome",
+                "link_outcome",
+                "recurring_outcome",
+            ]
         )
         return HttpResponseRedirect(reverse("robokassa_emulator_status_switch"))
     context = {
@@ -185,6 +195,10 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         "receipt_current": switches.receipt_outcome,
         "link_choices": LinkOutcome.choices,
         "link_current": switches.link_outcome,
+        "recurring_choices": RecurringOutcome.choices,
+        "recurring_current": switches.recurring_outcome,
+        "clock_days": switches.clock_days,
+        "renewals": EmulatedOperation.objects.filter(parent__isnull=False).order_by("-pk")[:20],
         "links": EmulatedInvoiceLink.objects.order_by("-created_at")[:20],
         # What ROBOKASSA's cabinet would list: the id of a refund whose answer was lost.
         "refunds": EmulatedRefund.objects.select_related("operation").order_by("-created_at")[:20],
