@@ -109,3 +109,18 @@ def test_a_double_click_makes_two_pending_subscriptions_but_one_is_paid_at_most(
     # Each click is its own first payment; the one never paid ends by itself.
     assert Subscription.objects.count() == 2
     assert Invoice.objects.filter(amount=Decimal("990.00")).count() == 2
+
+
+def test_purging_stale_invoices_keeps_a_subscriptions_history(client, settings, home):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.ROBOKASSA_RECURRING_ENABLED = True
+    page = publish_shop_page(home, [("payment", subscription_value())], slug="club")
+    data = {"token": page_token(client, page), "email": "b@example.com", "agree": "on"}
+    assert client.post(PAY, data).status_code == 200
+    Invoice.objects.update(created_at=timezone.now() - timedelta(days=60))
+    call_command("robokassa_purge_invoices", "--days", "30")
+    assert Subscription.objects.get().parent_invoice is not None

@@ -2,15 +2,13 @@
 at once over the same due subscriptions charge each period once; a cancellation racing a sweep
 is never followed by a charge."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from tests.status.test_reconcile_concurrency import together
 from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
 from wagtail_robokassa.models import (
     CancelReason,
@@ -61,20 +59,6 @@ def due_subscription(config, number):
         paid_until=now - timedelta(minutes=1),
         next_charge_at=now - timedelta(minutes=1),
     )
-
-
-def together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            return job()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(run, jobs))
 
 
 def test_several_sweeps_at_once_charge_each_period_once(renewal_service):

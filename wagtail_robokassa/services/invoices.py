@@ -11,13 +11,16 @@ from ..models import Invoice, InvoiceStatus
 
 
 def stale_invoices(days: int) -> QuerySet[Invoice]:
-    """Pending invoices older than ``days`` that no notification was recorded for."""
+    """Pending invoices older than ``days`` that no notification was recorded for (a
+    subscription's first payment and its renewals' attempts are its history: kept)."""
     if days < 1:
         raise ValueError("the age must be at least one day")
     return Invoice.objects.filter(
         status=InvoiceStatus.PENDING,
         created_at__lt=timezone.now() - timedelta(days=days),
         notifications__isnull=True,
+        started_subscription__isnull=True,
+        charge_attempt__isnull=True,
     )
 
 
