@@ -245,6 +245,7 @@ class PaymentButtonBlock(blocks.StructBlock):
             block_id=block_id or "preview",
             currency=currency,
             subscription=subscription_terms_text(value, currency),
+            subscription_every=subscription_every(value),
             # Said to editors only: in the preview, never on the published page.
             subscription_off=bool(
                 getattr(request, "is_preview", False)
@@ -254,6 +255,16 @@ class PaymentButtonBlock(blocks.StructBlock):
             ),
         )
         return context
+
+
+def subscription_every(value: StructValue) -> str:
+    """How often the block's subscription is charged ("every month"), or ``""``."""
+    from .services.periods import period_phrase
+
+    terms = value.get("subscription") or {}
+    if not terms.get("enabled"):
+        return ""
+    return period_phrase(terms.get("period") or "month", terms.get("period_days"))
 
 
 def subscription_terms_text(value: StructValue, currency: str) -> str:

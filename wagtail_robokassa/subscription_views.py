@@ -14,7 +14,7 @@ from .models import CancelReason, Subscription
 from .services.config import get_config
 from .services.periods import period_phrase
 from .services.subscription_emails import read_subscription_token
-from .services.subscriptions import OPEN_STATES, SubscriptionRefusedHere, cancel_subscription
+from .services.subscriptions import SubscriptionRefusedHere, cancel_subscription
 from .views import render_page
 
 TEMPLATE = "wagtail_robokassa/subscription.html"
@@ -35,7 +35,7 @@ def subscription_page(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("action") != "cancel":
             return _refused(request, _("Unknown request."), 400)
         try:
-            if not _cancellable(subscription):
+            if not subscription.is_cancellable:
                 raise SubscriptionRefusedHere(str(_("This subscription is already over.")))
             subscription = cancel_subscription(subscription, reason=CancelReason.BUYER)
             done = True
@@ -48,13 +48,9 @@ def subscription_page(request: HttpRequest, token: str) -> HttpResponse:
         "every": period_phrase(subscription.period, subscription.period_days),
         "cancelled_now": done,
         "already_over": status == 409,
-        "cancellable": _cancellable(subscription),
+        "cancellable": subscription.is_cancellable,
     }
     return render_page(request, TEMPLATE, context, status=status)
-
-
-def _cancellable(subscription: Subscription) -> bool:
-    return subscription.state in OPEN_STATES and subscription.cancel_requested_at is None
 
 
 def _refused(request: HttpRequest, message: object, status: int) -> HttpResponse:

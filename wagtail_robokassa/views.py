@@ -126,8 +126,18 @@ def _visit(request: HttpRequest, form: Any, config: MerchantConfig, kind: str):
         "back_url": back_url,
         "back_title": back_title,
         "retry_url": retry_url,
+        "subscription_url": _subscription_url(visit.invoice) if kind == VisitKind.SUCCESS else "",
     }
     return render_page(request, f"wagtail_robokassa/{kind}.html", context)
+
+
+def _subscription_url(invoice: Any) -> str:
+    """The buyer's page of the subscription this payment is for (the link of its e-mails)."""
+    if invoice is None or invoice.subscription_id is None:
+        return ""
+    from .services.subscription_emails import subscription_url
+
+    return subscription_url(invoice.subscription)
 
 
 def _way_back(request: HttpRequest, invoice: Any) -> tuple[str, str]:

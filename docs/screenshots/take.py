@@ -127,6 +127,18 @@ def make_link(page: Page, base: str, language: str) -> str:
     return page.url
 
 
+def subscribe(page: Page, base: str) -> None:
+    """The subscription block: e-mail, consent, Subscribe, then Pay on the emulator's page."""
+    page.goto(base + "/")
+    form = page.locator("form.robokassa-pay", has=page.locator("input[name=agree]")).first
+    form.locator("input[name=email]").fill("buyer@example.com")
+    form.locator("input[name=agree]").check()
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/emulator/Merchant/Index.aspx")
+    page.locator("button.pay").click()
+    page.wait_for_url("**/robokassa/success/**")
+
+
 def main(base: str) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -225,6 +237,20 @@ def main(base: str) -> None:
                 shot("payment-links")
                 page.goto(address)
                 shot("emulator-link")
+                subscribe(page, base)
+                shot("subscription-success")
+                page.click("[data-testid=subscription-link]")
+                page.wait_for_load_state()
+                shot("subscription-page")
+                page.goto(base + "/emulator/status-interface/")
+                page.click("[data-testid=time-passes]")
+                page.wait_for_load_state()
+                shot("emulator-renewals")
+                page.goto(base + "/admin/robokassa_subscriptions/")
+                shot("subscriptions")
+                page.locator("main table.listing tbody a[href*='/inspect/']").first.click()
+                page.wait_for_load_state()
+                shot("subscription-inspect")
                 context.close()
         browser.close()
 

@@ -103,6 +103,8 @@ ROBOKASSA_REFUND_URL = "http://127.0.0.1:8000/emulator/RefundService"
 ROBOKASSA_FISCAL_URL = "http://127.0.0.1:8000/emulator/RoboFiscal"
 # And payment links (the Invoice API).
 ROBOKASSA_INVOICE_API_URL = "http://127.0.0.1:8000/emulator/InvoiceServiceWebApi/api"
+# Subscription renewals (Merchant/Recurring has no test mode either).
+ROBOKASSA_RECURRING_URL = "http://127.0.0.1:8000/emulator/Merchant/Recurring"
 ROBOKASSA_BASE_TEMPLATE = "base.html"
 
 # E-mails (a payment link sent to its customer) are printed by the development server.

@@ -133,14 +133,51 @@ def test_shop_code_cancels_and_an_ended_one_is_refused(active):
 
 def test_a_cancel_while_a_renewal_is_being_sent_completes_after_it(active):
     due = later(active)
-    assert claim(active, due)  # a sweep is sending the renewal right now
+    assert claim(active)  # a sweep is sending the renewal right now
     cancelled = cancel_subscription(active, reason=CancelReason.BUYER)
     assert cancelled.state == SubscriptionState.ACTIVE
     assert cancelled.cancel_requested_at is not None
     assert not cancelled.is_chargeable
-    # No sweep charges it; once the claim is over (released, or expired after a crash), the
-    # cancellation completes.
-    assert renew_subscriptions(now=due + timedelta(minutes=11)) == {"cancelled": 1}
+    # While the claim holds, no sweep charges it, nor completes the cancellation.
+    assert renew_subscriptions(now=due) == {}
+    assert not claim(active)
+    # Once the claim is over (released, or expired after a crash), the cancellation completes.
+    Subscription.objects.filter(pk=active.pk).update(
+        charging_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert renew_subscriptions(now=due) == {"cancelled": 1}
     active.refresh_from_db()
     assert active.state == SubscriptionState.CANCELLED
     assert not SubscriptionCharge.objects.exclude(state=ChargeState.CANCELLED).exists()
+
+
+def test_a_cancel_during_the_send_completes_when_it_is_answered(active):
+    """The buyer cancels while ROBOKASSA is taking the renewal (here: while its notification
+    is being delivered, before the sweep has its answer): the renewal stands, the cancellation
+    completes right after it, and nothing is charged later."""
+    from wagtail_robokassa.contrib.emulator.models import EmulatedOperation
+    from wagtail_robokassa.signals import result_received
+
+    seen = []
+
+    def cancel_meanwhile(sender, invoice, **kwargs):
+        if (
+            invoice is not None
+            and invoice.subscription_id
+            and invoice.pk != active.parent_invoice_id
+        ):
+            seen.append(cancel_subscription(active, reason=CancelReason.BUYER).state)
+
+    result_received.connect(cancel_meanwhile)
+    try:
+        assert renew_subscriptions(now=later(active)) == {"accepted": 1}
+    finally:
+        result_received.disconnect(cancel_meanwhile)
+    assert seen == [SubscriptionState.ACTIVE]  # asked for, not yet complete
+    active.refresh_from_db()
+    assert active.state == SubscriptionState.CANCELLED
+    assert active.payments_made == 2
+    renewal = EmulatedOperation.objects.get(parent__isnull=False)
+    assert renewal.created_at <= active.cancelled_at
+    assert renew_subscriptions(now=timezone.now() + timedelta(days=400)) == {}
+    assert EmulatedOperation.objects.filter(parent__isnull=False).count() == 1

@@ -234,7 +234,7 @@ def test_a_trial_with_a_first_amount_and_a_limited_number_of_payments(
     value = subscription_value(first_amount=Decimal("1.00"), trial_days=7, max_payments=2)
     page = publish_shop_page(home, [("payment", value)], slug="trial")
     html = client.get(page.url).content.decode()
-    assert "1.00\xa0₽ today, then 990.00\xa0₽ every month from" in html
+    assert "1.00\xa0₽ today for the first 7 days, then 990.00\xa0₽ every month" in html
     assert "2 payments in all" in html
     fields = dict(subscribe(client, page))
     assert fields["OutSum"] == "1.00"

@@ -12,6 +12,7 @@ from wagtail.admin.site_summary import SummaryItem
 
 from ..models import SuccessNotification
 from ..services.config import config_for_request
+from ..services.subscriptions import monthly_recurring_revenue
 from . import display, stats
 from .charts import takings_chart
 from .home_panels import HomePanel
@@ -61,6 +62,7 @@ class TakingsPanel(HomePanel):
             "refunds_shown": any(day.refunded for day in days),
             "chart": takings_chart(days, "robokassa-home-chart", display.currency_of(self.request)),
             "latest": stats.latest_notifications(5, test),
+            "recurring": monthly_recurring_revenue(test=test),
             "test": test,
             "heading": _("ROBOKASSA: test takings, the last 30 days")
             if test

@@ -29,6 +29,8 @@ from ..models import (
     RejectedRequest,
     RejectionReason,
     SecondReceiptState,
+    Subscription,
+    SubscriptionState,
     SuccessNotification,
     VisitKind,
 )
@@ -54,10 +56,12 @@ class ModeFilter(django_filters.ChoiceFilter):
 
 
 class SourceFilter(django_filters.ChoiceFilter):
-    """Where a payment came from: a payment link, a payment block, or the shop's own code."""
+    """Where a payment came from: a subscription, a payment link, a payment block, or the
+    shop's own code."""
 
     def __init__(self, **kwargs):
         choices = [
+            ("subscription", _("Subscription")),
             ("link", _("Payment link")),
             ("block", _("Payment block")),
             ("code", _("The shop's own code")),
@@ -184,4 +188,16 @@ class PaymentLinkFilterSet(WagtailFilterSet):
 
     class Meta:
         model = PaymentLink
+        fields: list[str] = []
+
+
+class SubscriptionFilterSet(WagtailFilterSet):
+    created = _date_range(_("Created"))
+    state = django_filters.ChoiceFilter(choices=SubscriptionState.choices, label=_("State"))
+    next_charge = _date_range(_("Next charge"), "next_charge_at")
+    mode = ModeFilter()
+    site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), label=_("Site"))
+
+    class Meta:
+        model = Subscription
         fields: list[str] = []

@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -52,7 +52,7 @@ from ..services.payment_links import (
 from ..services.receipts import receipt_for
 from . import display
 from .permissions import policy_for
-from .site_scope import allowed_sites, may_work_on
+from .site_scope import allowed_sites, record_for
 from .views import RecordIndexView, RecordInspectView
 
 ADD_ACTION, DEACTIVATE_ACTION = "add", "deactivate"
@@ -317,11 +317,7 @@ def forbidding(view: Any) -> Any:
 
 
 def _link_for(request: HttpRequest, pk: int, allowed: Any) -> PaymentLink:
-    if not allowed(request.user):
-        raise PermissionDenied
-    link = get_object_or_404(PaymentLink, pk=pk)
-    if not may_work_on(request.user, link):
-        raise PermissionDenied
+    link: PaymentLink = record_for(request, PaymentLink, pk, allowed)
     return link
 
 

@@ -37,9 +37,16 @@ class LinkPermissionPolicy(ReadOnlyPermissionPolicy):
 
 
 def record_models() -> list[type]:
-    from ..models import Invoice, PaymentVisit, Refund, RejectedRequest, SuccessNotification
+    from ..models import (
+        Invoice,
+        PaymentVisit,
+        Refund,
+        RejectedRequest,
+        Subscription,
+        SuccessNotification,
+    )
 
-    return [Invoice, SuccessNotification, PaymentVisit, RejectedRequest, Refund]
+    return [Invoice, SuccessNotification, PaymentVisit, RejectedRequest, Refund, Subscription]
 
 
 def register_policies() -> None:

@@ -26,6 +26,7 @@ from ..models import (
     PaymentVisit,
     Refund,
     RejectedRequest,
+    Subscription,
     SuccessNotification,
 )
 
@@ -218,3 +219,27 @@ class PaymentLinkResource(RecordResource):
 
     class Meta:
         model = PaymentLink
+
+
+class SubscriptionResource(RecordResource):
+    parent_inv_id = column("parent_invoice_id", _("First payment's InvId"))
+    created_at = column("created_at", _("Created"), IsoDateTimeWidget())
+    description = column("description", _("Description"))
+    amount = column("amount", _("Price a period"), NativeWidget())
+    first_amount = column("first_amount", _("First payment"), NativeWidget())
+    period = column("period", _("Period"))
+    period_days = column("period_days", _("Days a period"))
+    state = column("state", _("State"))
+    state_label = label(Subscription, "state", _("State, in words"))
+    mode = column("is_test", _("Mode"), ModeWidget())
+    email = column("email", _("Buyer's e-mail"))
+    payments_made = column("payments_made", _("Payments made"))
+    started_at = column("started_at", _("Started"), IsoDateTimeWidget())
+    paid_until = column("paid_until", _("Paid until"), IsoDateTimeWidget())
+    next_charge_at = column("next_charge_at", _("Next charge"), IsoDateTimeWidget())
+    cancelled_at = column("cancelled_at", _("Cancelled"), IsoDateTimeWidget())
+    cancel_reason = column("cancel_reason", _("Cancelled"))
+    reference = column("reference", _("Reference"))
+
+    class Meta:
+        model = Subscription

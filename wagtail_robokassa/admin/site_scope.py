@@ -36,6 +36,7 @@ SITE_PATHS = {
     "refund": "invoice__site",
     "secondreceipt": "invoice__site",
     "paymentlink": "site",
+    "subscription": "site",
     "rejectedrequest": None,
 }
 
@@ -89,6 +90,20 @@ def may_work_on(user: Any, invoice: Any) -> bool:
     if sites is None:
         return True
     return (invoice.site_id or _default_site_id()) in sites
+
+
+def record_for(request: Any, model: type, pk: int, allowed: Any) -> Any:
+    """The ``model`` row ``pk`` for an action ``allowed(user)`` permits, on one of the user's
+    Sites; ``PermissionDenied`` otherwise, 404 when there is no such row."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    if not allowed(request.user):
+        raise PermissionDenied
+    record: Any = get_object_or_404(model, pk=pk)
+    if not may_work_on(request.user, record):
+        raise PermissionDenied
+    return record
 
 
 def sees_every_site(user: Any) -> bool:

@@ -131,13 +131,15 @@ def invoice_totals_by_status(
 
 #: Where a payment came from, as the Overview and the payments' filter tell it.
 SOURCES = {
+    "subscription": Q(subscription__isnull=False),
     "link": Q(payment_link__isnull=False),
     "block": Q(payment_link__isnull=True) & ~Q(block_id=""),
 }
 
 
 def source_of() -> Case:
-    """``link``, ``block`` or ``code`` (RobokassaForm and the shop's own code), as a column."""
+    """``subscription``, ``link``, ``block`` or ``code`` (RobokassaForm and the shop's own
+    code), as a column."""
     return Case(
         *(When(condition, then=Value(name)) for name, condition in SOURCES.items()),
         default=Value("code"),

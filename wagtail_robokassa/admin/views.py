@@ -37,6 +37,7 @@ from ..models import (
     PaymentVisit,
     RejectedRequest,
     SecondReceiptState,
+    Subscription,
     SuccessNotification,
     VisitKind,
 )
@@ -45,6 +46,7 @@ from ..protocol import MAX_INV_ID
 from ..protocol.amounts import plain_amount
 from ..services.diagnosis import explain
 from ..services.final_receipts import prepaid_lines
+from ..services.subscriptions import monthly_recurring_revenue
 from . import display, stats
 from .charts import takings_chart
 from .dashboard import can_view_takings, shows_test_takings
@@ -65,6 +67,7 @@ NAMESPACES = {
 
 def source_labels() -> dict[str, Any]:
     return {
+        "subscription": _("Subscriptions"),
         "link": _("Payment links"),
         "block": _("Payment blocks"),
         "code": _("The shop's own code"),
@@ -102,6 +105,7 @@ def _count_labels() -> dict[type[Model], Any]:
             "%(count)s rejected request", "%(count)s rejected requests", n
         ),
         PaymentLink: lambda n: ngettext("%(count)s payment link", "%(count)s payment links", n),
+        Subscription: lambda n: ngettext("%(count)s subscription", "%(count)s subscriptions", n),
     }
 
 
@@ -288,6 +292,15 @@ class RecordInspectView(Forbidden, InspectView):
             return str(link)
         url = reverse("robokassa_links:inspect", args=[link.pk])
         return format_html('<a href="{}">{}</a>', url, link)
+
+    def get_subscription_display_value(self) -> Any:
+        subscription = self.object.subscription
+        if subscription is None:
+            return display.EMPTY
+        if not self._may_view(Subscription):
+            return str(subscription)
+        url = reverse("robokassa_subscriptions:inspect", args=[subscription.pk])
+        return format_html('<a href="{}">{}</a>', url, subscription)
 
     def get_diagnosis_display_value(self) -> Any:
         return explain(self.object.diagnosis) or display.EMPTY
@@ -495,5 +508,6 @@ class OverviewView(Forbidden, ReportView):
                 {**row, "label": source_labels().get(row["source"], row["source"])}
                 for row in stats.invoice_totals_by_source(first, last, test)
             ],
+            recurring=monthly_recurring_revenue(test=test),
         )
         return context

@@ -19,6 +19,7 @@ from ..models import (
     PaymentVisit,
     Refund,
     RejectedRequest,
+    Subscription,
     SuccessNotification,
 )
 from . import filters, resources
@@ -41,6 +42,9 @@ from .permissions import (
 )
 from .refunding import RefundView, check_refund, settle_refund
 from .status_check import check_status
+from .subscriptions import SubscriptionInspectView
+from .subscriptions import cancel as cancel_subscription
+from .subscriptions import charge as charge_subscription
 from .views import (
     ExportView,
     OverviewView,
@@ -290,6 +294,66 @@ class PaymentLinkViewSet(RecordViewSet):
         ]
 
 
+class SubscriptionViewSet(RecordViewSet):
+    model = Subscription
+    name = "robokassa_subscriptions"
+    icon = "rotate"
+    menu_label = _("Subscriptions")
+    list_display = [
+        TitleColumn(
+            "description",
+            label=_("What it is for"),
+            sort_key="description",
+            get_url=lambda row: reverse("robokassa_subscriptions:inspect", args=[row.pk]),
+        ),
+        *record_columns(
+            Subscription,
+            "amount",
+            "state",
+            "email",
+            "next_charge_at",
+            "created_at",
+        ),
+    ]
+    filterset_class = filters.SubscriptionFilterSet
+    inspect_view_class = SubscriptionInspectView
+    inspect_view_fields = [
+        "description",
+        "amount",
+        "first_amount",
+        "period",
+        "period_days",
+        "trial_days",
+        "max_payments",
+        "state",
+        "is_test",
+        "email",
+        "parent_invoice",
+        "payments_made",
+        "started_at",
+        "paid_until",
+        "next_charge_at",
+        "cancelled_at",
+        "cancel_reason",
+        "cancelled_by",
+        "ended_at",
+        "site",
+        "page",
+        "reference",
+        "created_at",
+    ]
+    inv_id_field = "parent_invoice_id"
+    text_search_fields = ("email", "description", "reference")
+    resource_class = resources.SubscriptionResource
+
+    def get_urlpatterns(self) -> list:
+        return [
+            *super().get_urlpatterns(),
+            path("cancel/<int:pk>/", cancel_subscription, name="cancel"),
+            path("charge/<int:pk>/", charge_subscription, name="charge"),
+        ]
+
+
 class _ShownTo(MenuItem):
     """A menu item shown only to users ``check(user)`` lets in."""
 
@@ -342,6 +406,7 @@ class RobokassaViewSetGroup(ModelViewSetGroup):
         OverviewViewSet,
         PaymentViewSet,
         PaymentLinkViewSet,
+        SubscriptionViewSet,
         NotificationViewSet,
         VisitViewSet,
         RejectedRequestViewSet,

@@ -103,9 +103,8 @@ def send_renewal(
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             limit=MAX_ANSWER_BYTES,
         )
-    except NotSent as error:
-        message = _("ROBOKASSA could not be reached: %(error)s") % {"error": error}
-        raise ChargeNotSent(message) from None
+    except NotSent as error:  # its message says that ROBOKASSA could not be reached
+        raise ChargeNotSent(str(error)) from None
     except TransportError as error:
         raise ChargeUncertain(
             _("ROBOKASSA's answer was lost (%(error)s): the renewal is checked first.")

@@ -22,6 +22,7 @@ from .second_receipts import SecondReceipt, SecondReceiptState
 from .settings import RobokassaSettings
 from .subscriptions import (
     CHARGEABLE_STATES,
+    OPEN_SUBSCRIPTION_STATES,
     AttemptState,
     BillingPeriod,
     CancelReason,
@@ -36,6 +37,7 @@ __all__ = [
     "CHARGEABLE_STATES",
     "OPEN_LINK_STATES",
     "OPEN_STATES",
+    "OPEN_SUBSCRIPTION_STATES",
     "RELEASED_STATES",
     "AttemptState",
     "BillingPeriod",

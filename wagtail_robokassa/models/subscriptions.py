@@ -34,6 +34,8 @@ class SubscriptionState(models.TextChoices):
 
 #: States in which a subscription may be charged.
 CHARGEABLE_STATES = (SubscriptionState.ACTIVE, SubscriptionState.PAST_DUE)
+#: States from which a subscription can still be cancelled.
+OPEN_SUBSCRIPTION_STATES = (SubscriptionState.PENDING, *CHARGEABLE_STATES)
 
 
 class BillingPeriod(models.TextChoices):
@@ -203,6 +205,11 @@ class Subscription(models.Model):
         """Whether the buyer has paid for now (a cancelled subscription runs to the end of its
         paid period): what shop code checks before giving access."""
         return self.paid_until is not None and self.paid_until > timezone.now()
+
+    @property
+    def is_cancellable(self) -> bool:
+        """Whether cancelling would still stop something (not over, not cancelled already)."""
+        return self.state in OPEN_SUBSCRIPTION_STATES and self.cancel_requested_at is None
 
     @property
     def is_chargeable(self) -> bool:

@@ -67,27 +67,31 @@ def terms_text(
     first_amount: Any = None,
     trial_days: int | None = None,
     max_payments: int | None = None,
-    start: datetime | None = None,
 ) -> str:
-    """What the buyer agrees to, in one sentence: what is charged today, then what and when
-    (as Russian consumer law expects the page to say before the first payment)."""
-    from django.utils import formats, timezone
+    """What the buyer agrees to, in one sentence: what is charged today, then what and how
+    often (as Russian consumer law expects the page to say before the first payment). It names
+    no date: pages are cached, and the dates are in the buyer's first e-mail."""
     from django.utils.translation import gettext, ngettext
 
     from ..formatting import amount as money
 
-    start = start or timezone.now()
-    if trial_days:
-        first_end = start + timedelta(days=trial_days)
-    else:
-        first_end = add_periods(start, period, days, 1)
     parts = {
         "first": money(first_amount or amount, currency),
         "amount": money(amount, currency),
         "every": period_phrase(period, days),
-        "date": formats.date_format(timezone.localtime(first_end), "DATE_FORMAT"),
+        "days": trial_days,
     }
-    text = gettext("%(first)s today, then %(amount)s %(every)s from %(date)s") % parts
+    if trial_days:
+        text = (
+            ngettext(
+                "%(first)s today for the first %(days)s day, then %(amount)s %(every)s",
+                "%(first)s today for the first %(days)s days, then %(amount)s %(every)s",
+                trial_days,
+            )
+            % parts
+        )
+    else:
+        text = gettext("%(first)s today, then %(amount)s %(every)s") % parts
     if max_payments:
         text += ngettext(
             ", %(count)s payment in all", ", %(count)s payments in all", max_payments

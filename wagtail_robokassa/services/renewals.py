@@ -24,7 +24,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ..conf import setting
@@ -89,7 +89,7 @@ def renew_subscriptions(
     done = Renewals()
     done.add("started", _heal_first_payments())
     done.add("ended", _end_abandoned(now))
-    done.add("cancelled", _finish_cancellations(now))
+    done.add("cancelled", _finish_cancellations())
     done.add("reminded", _remind(now, limit))
     for charge in _waiting(now, limit):
         done.add(_follow(charge, now, transport))
@@ -122,13 +122,13 @@ def _end_abandoned(now: datetime) -> int:
     ).update(state=SubscriptionState.ENDED, ended_at=now, updated_at=now)
 
 
-def _finish_cancellations(now: datetime) -> int:
+def _finish_cancellations() -> int:
     pending = Subscription.objects.filter(
-        Q(charging_until__isnull=True) | Q(charging_until__lt=now),
+        _unclaimed(),
         state__in=CHARGEABLE_STATES,
         cancel_requested_at__isnull=False,
     ).values_list("pk", flat=True)[:100]
-    return sum(finish_cancellation(pk, now) for pk in list(pending))
+    return sum(finish_cancellation(pk) for pk in list(pending))
 
 
 def _remind(now: datetime, limit: int) -> int:
@@ -159,7 +159,7 @@ def _remind(now: datetime, limit: int) -> int:
 
 def _waiting(now: datetime, limit: int) -> list[SubscriptionCharge]:
     """Charges whose request may have been interrupted, or that waited long enough."""
-    stale = now - CLAIM
+    stale = timezone.now() - CLAIM  # the real clock: a send in flight is never "stale"
     SubscriptionCharge.objects.filter(
         state=ChargeState.SENDING,
         attempt_records__state=AttemptState.SENDING,
@@ -228,7 +228,7 @@ def _due(now: datetime, limit: int) -> list[Subscription]:
     )
     return list(
         Subscription.objects.filter(
-            Q(charging_until__isnull=True) | Q(charging_until__lt=now),
+            _unclaimed(),
             state__in=CHARGEABLE_STATES,
             cancel_requested_at__isnull=True,
             next_charge_at__lte=now,
@@ -238,15 +238,21 @@ def _due(now: datetime, limit: int) -> list[Subscription]:
     )
 
 
-def claim(subscription: Subscription, now: datetime) -> bool:
+def _unclaimed() -> Q:
+    """No sweep is sending a renewal of it. Claims are in real time, whatever ``now`` a sweep
+    runs at (the sandbox moves it forward), so that two sweeps never both hold one."""
+    return Q(charging_until__isnull=True) | Q(charging_until__lt=timezone.now())
+
+
+def claim(subscription: Subscription) -> bool:
     """Take ``subscription`` for this sweep: False when another has it, or it is cancelled."""
     return bool(
         Subscription.objects.filter(
-            Q(charging_until__isnull=True) | Q(charging_until__lt=now),
+            _unclaimed(),
             pk=subscription.pk,
             state__in=CHARGEABLE_STATES,
             cancel_requested_at__isnull=True,
-        ).update(charging_until=now + CLAIM)
+        ).update(charging_until=timezone.now() + CLAIM)
     )
 
 
@@ -258,7 +264,7 @@ def _release(subscription: Subscription) -> None:
 def _charge_due(
     subscription: Subscription, now: datetime, transport: Transport, user: Any = None
 ) -> str:
-    if not claim(subscription, now):
+    if not claim(subscription):
         return "skipped"
     try:
         charge = _period_charge(subscription, now)
@@ -463,11 +469,11 @@ def charge_now(
     if not subscription.is_chargeable:
         raise SubscriptionRefusedHere(_("Only an active or past due subscription is charged."))
     if subscription.next_charge_at is None or subscription.next_charge_at > now:
+        if subscription.next_charge_at is None:
+            raise SubscriptionRefusedHere(_("Nothing is due."))
+        when = formats.date_format(timezone.localtime(subscription.next_charge_at), "DATE_FORMAT")
         raise SubscriptionRefusedHere(
-            _("Nothing is due yet: the next renewal is on %(when)s.")
-            % {"when": timezone.localtime(subscription.next_charge_at).strftime("%Y-%m-%d")}
-            if subscription.next_charge_at
-            else _("Nothing is due.")
+            _("Nothing is due yet: the next renewal is on %(when)s.") % {"when": when}
         )
     return _charge_due(subscription, now, transport or Transport.interactive(), user=user)
 

@@ -23,7 +23,13 @@ from ..models import (
     SuccessNotification,
 )
 from ..protocol import Callback
-from ..signals import result_received, send
+from ..signals import (
+    payment_link_paid,
+    result_received,
+    send,
+    subscription_renewed,
+    subscription_started,
+)
 from . import payment_links, recording, subscriptions
 from .config import CallbackConfigs, Resolution
 from .rejections import record_rejection
@@ -281,15 +287,13 @@ def _record(
                 notification=notification,
             )
             _check_committable()
-        if recorded.invoice is not None and recorded.invoice.payment_link_id is not None:
+        invoice = recorded.invoice
+        if invoice is not None and (invoice.payment_link_id or invoice.subscription_id):
+            # A subscription's payment carries no marker, so its delivery may have had no
+            # transaction: then the payment is committed first, and a failure here is healed
+            # by the renewal sweep (it never charges a period whose payment is recorded).
             with nullcontext() if in_transaction else transaction.atomic():
-                _note_link_payment(recorded, values, now, notification, callback, request)
-        if recorded.invoice is not None and recorded.invoice.subscription_id is not None:
-            # Its own transaction when the delivery had none: the payment is committed first,
-            # and a failure here is healed by the renewal sweep (it never charges a period
-            # whose payment is recorded).
-            with nullcontext() if in_transaction else transaction.atomic():
-                _note_subscription_payment(recorded, values, now, notification, callback, request)
+                _note_what_it_paid(recorded, values, now, notification, callback, request)
     logger.info("ROBOKASSA payment received for InvId %s: %s", callback.inv_id, callback.out_sum)
     return ResultOutcome(
         200,
@@ -309,7 +313,11 @@ def _admit_link_payment(callback: Callback, code: str) -> None:
         raise Refusal(RejectionReason.LINK_MISMATCH, problem, status=409, callback=callback)
 
 
-def _note_link_payment(
+#: Sent after ``result_received`` for a payment through a link or of a subscription.
+_FOLLOWING_SIGNALS = (payment_link_paid, subscription_started, subscription_renewed)
+
+
+def _note_what_it_paid(
     recorded: recording.Recorded,
     values: dict[str, Any],
     now: Any,
@@ -317,36 +325,22 @@ def _note_link_payment(
     callback: Callback,
     request: HttpRequest | None,
 ) -> None:
+    """Inside the delivery's transaction (or one of its own): the payment link or the
+    subscription the new payment was for follows it."""
     invoice = recorded.invoice
     assert invoice is not None
-    if notification is None and payment_links.payment_link_paid.has_listeners():
+    if notification is None and any(signal.has_listeners() for signal in _FOLLOWING_SIGNALS):
         notification = _instance(recorded, values, now)
-    payment_links.note_link_payment(invoice, notification, request=request, callback=callback)
-    _check_committable()
-
-
-def _note_subscription_payment(
-    recorded: recording.Recorded,
-    values: dict[str, Any],
-    now: Any,
-    notification: SuccessNotification | None,
-    callback: Callback,
-    request: HttpRequest | None,
-) -> None:
-    invoice = recorded.invoice
-    assert invoice is not None
-    if notification is None and (
-        subscriptions.subscription_started.has_listeners()
-        or subscriptions.subscription_renewed.has_listeners()
-    ):
-        notification = _instance(recorded, values, now)
-    subscriptions.note_subscription_payment(
-        invoice,
-        notification,
-        notification_id=recorded.notification_id,
-        request=request,
-        callback=callback,
-    )
+    if invoice.payment_link_id is not None:
+        payment_links.note_link_payment(invoice, notification, request=request, callback=callback)
+    if invoice.subscription_id is not None:
+        subscriptions.note_subscription_payment(
+            invoice,
+            notification,
+            notification_id=recorded.notification_id,
+            request=request,
+            callback=callback,
+        )
     _check_committable()
 
 

@@ -20,13 +20,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..conf import MerchantConfig
 from ..models import (
     CHARGEABLE_STATES,
+    OPEN_SUBSCRIPTION_STATES,
     AttemptState,
     BillingPeriod,
     CancelReason,
@@ -52,8 +53,6 @@ from .storable import storable
 
 logger = logging.getLogger("wagtail_robokassa.subscriptions")
 
-#: States from which a subscription can still be cancelled.
-OPEN_STATES = (SubscriptionState.PENDING, *CHARGEABLE_STATES)
 #: The longest period of days, and the longest trial.
 MAX_DAYS = 366
 
@@ -261,6 +260,12 @@ def note_subscription_payment(
         return None
     now = timezone.now()
     if invoice.pk == subscription.parent_invoice_id:
+        if notification_id is None:  # healed by the sweep: the notification is stored
+            notification_id = getattr(notification, "pk", None) or (
+                SuccessNotification.objects.filter(invoice=invoice)
+                .values_list("pk", flat=True)
+                .first()
+            )
         started = _start(subscription, notification_id, now)
         if started and subscription_started.has_listeners():
             _send(subscription_started, subscription, invoice, notification, request, callback)
@@ -390,7 +395,7 @@ def cancel_subscription(
     now = timezone.now()
     who = user if getattr(user, "pk", None) else None
     mine = Subscription.objects.filter(
-        pk=subscription.pk, state__in=OPEN_STATES, cancel_requested_at__isnull=True
+        pk=subscription.pk, state__in=OPEN_SUBSCRIPTION_STATES, cancel_requested_at__isnull=True
     )
     with transaction.atomic():
         done = mine.filter(Q(charging_until__isnull=True) | Q(charging_until__lt=now)).update(
@@ -428,7 +433,7 @@ def finish_cancellation(subscription_id: int, now: datetime | None = None) -> bo
         done = Subscription.objects.filter(
             Q(charging_until__isnull=True) | Q(charging_until__lt=now),
             pk=subscription_id,
-            state__in=OPEN_STATES,
+            state__in=OPEN_SUBSCRIPTION_STATES,
             cancel_requested_at__isnull=False,
         ).update(
             state=SubscriptionState.CANCELLED,
@@ -473,25 +478,38 @@ def _email_on_commit(subscription: Subscription, kind: str, **context: Any) -> N
     )
 
 
-def monthly_recurring_revenue(queryset: Any = None) -> Decimal:
-    """What the chargeable live subscriptions bring a month (a quarter's price / 3, a year's /
-    12, a period of days times 30 / days)."""
+@dataclass(frozen=True)
+class RecurringRevenue:
+    """What the chargeable subscriptions bring a month, and how many there are."""
+
+    amount: Decimal
+    subscriptions: int
+
+
+def monthly_recurring_revenue(*, test: bool = False, queryset: Any = None) -> RecurringRevenue:
+    """The monthly recurring revenue of the live (or test) subscriptions that will be charged
+    again: a quarter's price / 3, a year's / 12, a period of days times 30 / days."""
     from .periods import MONTHS
 
     rows = (queryset if queryset is not None else Subscription.objects).filter(
-        state__in=CHARGEABLE_STATES, is_test=False, cancel_requested_at__isnull=True
+        state__in=CHARGEABLE_STATES, is_test=test, cancel_requested_at__isnull=True
     )
-    groups = rows.values("period", "period_days").annotate(total=Sum("amount")).order_by()
-    total = Decimal(0)
+    groups = (
+        rows.values("period", "period_days")
+        .annotate(total=Sum("amount"), count=Count("id"))
+        .order_by()
+    )
+    amount, count = Decimal(0), 0
     for group in groups:
         months = MONTHS.get(group["period"])
-        amount = group["total"] or Decimal(0)
-        total += amount / months if months else amount * 30 / (group["period_days"] or 30)
-    return total.quantize(Decimal("0.01"))
+        total = group["total"] or Decimal(0)
+        amount += total / months if months else total * 30 / (group["period_days"] or 30)
+        count += group["count"]
+    return RecurringRevenue(amount.quantize(Decimal("0.01")), count)
 
 
 __all__ = [
-    "OPEN_STATES",
+    "RecurringRevenue",
     "SubscriptionRefusedHere",
     "SubscriptionStart",
     "Terms",

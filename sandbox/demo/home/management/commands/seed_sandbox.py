@@ -24,6 +24,7 @@ SHOP = {
     "algorithm": "sha256",
     "send_receipts": True,
     "receipt_sno": "usn_income",
+    "recurring_enabled": True,
 }
 RECEIPT = {"name": "", "tax": "", "payment_method": "", "payment_object": ""}
 BODY = [
@@ -66,6 +67,21 @@ BODY = [
             # Paid before the book exists: the final receipt is sent from the admin on delivery.
             "receipt": {**RECEIPT, "payment_method": "full_prepayment"},
             "thank_you_text": "Спасибо! Книга выйдет в декабре; чек пришлём при отправке.",
+        },
+    ),
+    (
+        "payment",
+        {
+            "description": "Клуб читателей",
+            "amount": Decimal("290.00"),
+            "receipt": {**RECEIPT, "payment_object": "service"},
+            "subscription": {
+                "enabled": True,
+                "period": "month",
+                "first_amount": Decimal("1.00"),
+                "trial_days": 7,
+            },
+            "thank_you_text": "Добро пожаловать в клуб! Первая неделя — за 1 ₽.",
         },
     ),
 ]
