@@ -153,6 +153,15 @@ class PaymentButtonBlock(blocks.StructBlock):
         max_length=64,
         help_text=_("Optional, for example BankCardPSR or SBPPSR."),
     )
+    hold = blocks.BooleanBlock(
+        label=_("Hold the money, charge it later"),
+        required=False,
+        help_text=_(
+            "Two-step payment: the buyer's card is only authorised; you charge the payment (or "
+            "less) or release it in the admin within a week. Needs holds enabled by ROBOKASSA "
+            "and turned on in Settings → ROBOKASSA."
+        ),
+    )
     receipt = ReceiptLineBlock()
     subscription = SubscriptionTermsBlock()
     thank_you_text = blocks.TextBlock(
@@ -201,9 +210,24 @@ class PaymentButtonBlock(blocks.StructBlock):
         terms = value.get("subscription") or {}
         if terms.get("enabled"):
             errors.update(self._subscription_errors(value, terms))
+        if value.get("hold"):
+            errors.update(self._hold_errors(terms))
         if errors:
             raise StructBlockValidationError(block_errors=errors)
         return value
+
+    def _hold_errors(self, terms: Any) -> dict[str, ValidationError]:
+        from .services.holds import holds_possible
+
+        problems: list[Any] = []
+        possible = holds_possible()
+        if possible:
+            problems.append(possible)
+        if terms.get("enabled"):
+            problems.append(_("ROBOKASSA does not hold a subscription's payments."))
+        if not problems:
+            return {}
+        return {"hold": ValidationError(" ".join(str(p) for p in problems))}
 
     def _subscription_errors(self, value: StructValue, terms: Any) -> dict[str, ValidationError]:
         from .services.subscriptions import subscriptions_possible
@@ -252,6 +276,12 @@ class PaymentButtonBlock(blocks.StructBlock):
                 and config
                 and (value.get("subscription") or {}).get("enabled")
                 and not config.recurring_enabled
+            ),
+            hold_off=bool(
+                getattr(request, "is_preview", False)
+                and config
+                and value.get("hold")
+                and not config.holds_enabled
             ),
         )
         return context

@@ -173,6 +173,77 @@ def check_call_deadlines(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     return _refused_setting(deadlines, E014, E014_HINT, "robokassa.E014")
 
 
+E015 = "{name} names no readable certificate: {error}"
+E015_HINT = "Give the certificate's PEM text, or the path of its PEM or DER file."
+
+
+@register(TAG)
+def check_certificate_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E015: the ResultUrl2 certificate settings, where set, give a certificate."""
+    from .protocol.jws import JwsError
+    from .services.certificates import certificate_from_setting
+
+    errors: list[CheckMessage] = []
+    for name in ("ROBOKASSA_RESULT_URL2_CERTIFICATE", "ROBOKASSA_RESULT_URL2_TEST_CERTIFICATE"):
+        if not setting(name):
+            continue
+        try:
+            certificate_from_setting(name)
+        except JwsError as error:
+            message = E015.format(name=name, error=error)
+            errors.append(Error(message, hint=E015_HINT, id="robokassa.E015"))
+    return errors
+
+
+W004 = "ROBOKASSA's ResultUrl2 certificate {state}."
+W004_HINT = (
+    "Run `manage.py robokassa_refresh_certificate` (daily, from cron or the refresh_certificate "
+    "task), or set ROBOKASSA_RESULT_URL2_CERTIFICATE to ROBOKASSA's new certificate: "
+    "notifications of holds are refused without it."
+)
+#: How long before the certificate expires W004 warns.
+CERTIFICATE_WARNING = 30
+
+
+@register(TAG, Tags.database)
+def check_certificate_expiry(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W004: the live ResultUrl2 certificate is valid for 30 days more (the stored copies are
+    counted with ``check --database``)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .protocol.jws import JwsError
+    from .services.certificates import latest_expiry
+
+    now = timezone.now()
+    try:
+        expiry, _source = latest_expiry(now=now, stored=_certificates_table(databases))
+    except JwsError:  # E015 says why
+        return []
+    if expiry is None:
+        state = "has expired (no certificate that verifies them is valid now)"
+    elif expiry - now < timedelta(days=CERTIFICATE_WARNING):
+        state = f"expires on {expiry:%Y-%m-%d}"
+    else:
+        return []
+    return [Warning(W004.format(state=state), hint=W004_HINT, id="robokassa.W004")]
+
+
+def _certificates_table(databases: Any) -> bool:
+    """Whether the stored certificates can be read (``migrate`` checks before the table is)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    from .models import ResultUrl2Certificate
+
+    if not databases or DEFAULT_DB_ALIAS not in databases:
+        return False
+    table = ResultUrl2Certificate._meta.db_table
+    return table in connections[DEFAULT_DB_ALIAS].introspection.table_names()
+
+
 W002 = "The default cache ({backend}) keeps ROBOKASSA's counters in each process."
 W002_HINT = (
     "The rate limit on new invoices and the per-client caps on stored requests then count per "

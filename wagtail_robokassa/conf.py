@@ -147,6 +147,12 @@ class MerchantConfig:
         convert=bool,
         doc="ROBOKASSA has enabled recurring payments for the shop: blocks take subscriptions.",
     )
+    holds_enabled: bool = _merchant(
+        False,
+        setting="ROBOKASSA_HOLDS_ENABLED",
+        convert=bool,
+        doc="ROBOKASSA has enabled holds for the shop: blocks may hold the money and charge later.",
+    )
     extra_params: tuple[str, ...] = _merchant(
         (),
         setting="ROBOKASSA_EXTRA_PARAMS",

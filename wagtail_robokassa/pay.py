@@ -24,6 +24,7 @@ from .page_blocks import find_payment_block
 from .requester import client_ip
 from .services import start_payment
 from .services.config import get_config
+from .services.holds import holds_refusal, result_url2_address
 from .services.numbering import NumberingExhausted
 from .services.receipts import receipt_for
 from .services.subscriptions import (
@@ -116,6 +117,11 @@ def pay(request: HttpRequest) -> HttpResponse:
         return _subscribe(request, form, page, block_id, site, config)
     amount = form.payable_amount()
     receipt = receipt_for(block, amount, config) if config.send_receipts else None
+    hold = bool(block.get("hold"))
+    if hold and holds_refusal(config):
+        logger.warning("A block that holds payments is on a site whose shop has no holds")
+        return _problem(request, _("This payment is not available here right now."), 503, page)
+    send_result2 = hold or setting("ROBOKASSA_SEND_RESULT_URL2")
     try:
         start = start_payment(
             config,
@@ -127,6 +133,8 @@ def pay(request: HttpRequest) -> HttpResponse:
             site=site,
             page=page,
             block_id=block_id,
+            hold=hold,
+            result_url2=result_url2_address(request) if send_result2 else "",
         )
     except ImproperlyConfigured:
         return _problem(request, _("Payments are not configured on this site yet."), 503, page)

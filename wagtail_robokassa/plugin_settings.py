@@ -39,6 +39,7 @@ CALLBACKS = "Result, Success and Fail URLs"
 RECORDS = "What anonymous requests may store"
 CALLS = "Calls to ROBOKASSA: status checks, reconciliation, refunds, final receipts, payment links"
 SUBSCRIPTIONS = "Subscriptions (recurring payments)"
+HOLDS = "Holds and ResultUrl2"
 SECURITY = "Security and deployment"
 DEVELOPMENT = "Development"
 
@@ -188,6 +189,79 @@ PLUGIN_SETTINGS: tuple[PluginSetting, ...] = (
         SUBSCRIPTIONS,
         "Whether the plugin e-mails buyers (started, reminder, failed renewal, cancelled); "
         "every e-mail has the signed cancel link.",
+    ),
+    PluginSetting(
+        "ROBOKASSA_RESULT_URL2_CERTIFICATE",
+        "",
+        HOLDS,
+        "The certificate that verifies live ResultUrl2 notifications: PEM text or the path of a "
+        "PEM or DER file. When it is set, only it is trusted. System check ``robokassa.W004``.",
+        shown_default="the copy ``robokassa_refresh_certificate`` stored, and the bundled one",
+    ),
+    PluginSetting(
+        "ROBOKASSA_RESULT_URL2_TEST_CERTIFICATE",
+        "",
+        HOLDS,
+        "The certificate that verifies ResultUrl2 notifications of test payments (the "
+        "emulator's: ROBOKASSA sends none in test mode). Unset, they are refused.",
+    ),
+    PluginSetting(
+        "ROBOKASSA_RESULT_URL2_CERTIFICATE_URL",
+        "https://docs.robokassa.ru/media/files/jwtsign.cer",
+        HOLDS,
+        "Where ``robokassa_refresh_certificate`` fetches ROBOKASSA's current certificate.",
+    ),
+    PluginSetting(
+        "ROBOKASSA_RESULT_URL2_MAX_AGE",
+        timedelta(days=7),
+        HOLDS,
+        "A ResultUrl2 notification older than this is refused (seconds, a ``timedelta`` or "
+        'text such as ``"3d"``).',
+        shown_default='``"7d"``',
+    ),
+    PluginSetting(
+        "ROBOKASSA_SEND_RESULT_URL2",
+        False,
+        HOLDS,
+        "Send the plugin's ResultUrl2 with every payment, not only with holds: ROBOKASSA then "
+        "also announces each live payment with a signed notification there.",
+    ),
+    PluginSetting(
+        "ROBOKASSA_HOLD_URL",
+        "",
+        HOLDS,
+        "Where charges and releases of holds are sent (``…/Merchant/Payment``, to which "
+        "``/Confirm`` and ``/Cancel`` are added); the emulator's in development. ROBOKASSA has "
+        "no test mode for them: a test hold is charged or released only when this is set.",
+        shown_default="``Merchant/Payment`` on the shop's ROBOKASSA host",
+    ),
+    PluginSetting(
+        "ROBOKASSA_HOLD_DAYS",
+        7,
+        HOLDS,
+        "How long ROBOKASSA keeps money on hold before it releases it by itself (days).",
+    ),
+    PluginSetting(
+        "ROBOKASSA_HOLD_MARGIN",
+        timedelta(days=1),
+        HOLDS,
+        "How long before a hold expires the sweep settles it (``ROBOKASSA_HOLD_EXPIRY_ACTION``);"
+        " staff are warned a day before that.",
+        shown_default='``"1d"``',
+    ),
+    PluginSetting(
+        "ROBOKASSA_HOLD_EXPIRY_ACTION",
+        "release",
+        HOLDS,
+        '``"release"`` or ``"charge"``: what the sweep does with a hold nobody settled in time.',
+    ),
+    PluginSetting(
+        "ROBOKASSA_HOLD_WARNING_EMAILS",
+        None,
+        HOLDS,
+        "Who is e-mailed about holds the sweep is about to settle (a list of addresses; ``[]`` "
+        "for nobody).",
+        shown_default="``MANAGERS``",
     ),
     PluginSetting(
         "ROBOKASSA_FISCAL_URL",

@@ -43,6 +43,18 @@ concerned; no django-robokassa arguments):
   is left, the subscription is cancelled). Sent after the change commits.
 - ``subscription_cancelled``: the subscription will not be charged again (``reason``, ``user``).
   Sent after the change commits.
+
+Holds (sender: the ``Invoice``; ``invoice``; no django-robokassa arguments):
+
+- ``payment_held``: a verified ResultUrl2 HOLD (or a status check) put the payment on hold
+  (also ``notification``, the ``StateNotification`` or None, and ``request``). Sent inside the
+  transaction that records it: a receiver that raises rolls it back and ROBOKASSA retries.
+- ``hold_confirmed``: ROBOKASSA accepted the charge of a hold (``settlement``, ``amount``). The
+  payment becomes paid when ROBOKASSA's notification arrives (``result_received``). Sent after
+  the change commits.
+- ``hold_cancelled``: the hold was released, by a request or because it expired (``settlement``,
+  None for an expiry; ``reason``: ``staff``, ``code``, ``expiry`` or ``expired``). Sent after
+  the change commits.
 """
 
 from typing import Any
@@ -62,6 +74,9 @@ subscription_started = Signal()
 subscription_renewed = Signal()
 subscription_payment_failed = Signal()
 subscription_cancelled = Signal()
+payment_held = Signal()
+hold_confirmed = Signal()
+hold_cancelled = Signal()
 
 
 def send(signal: Signal, *, sender: Any, callback: Any, invoice: Any, request: Any, **more: Any):

@@ -6,7 +6,10 @@
 ``send_final_receipt`` sends a payment's final receipt and ``follow_final_receipts`` follows
 them until registered (``services.final_receipts``); ``close_expired_links`` deactivates the
 payment links past their expiry (``services.payment_links``); ``renew_subscriptions`` charges the
-due subscription periods and follows the charges (``services.renewals``).
+due subscription periods and follows the charges (``services.renewals``); ``settle_holds``
+settles the holds about to expire and checks the uncertain ones (``services.holds``);
+``refresh_certificate`` fetches ROBOKASSA's current ResultUrl2 certificate
+(``services.certificates``).
 Enqueue it periodically, for example from cron with ``manage.py robokassa_reconcile --enqueue``,
 and run it with a worker such as django-tasks-db's ``db_worker``.
 
@@ -95,6 +98,30 @@ def renew_subscriptions(limit: int = 100) -> dict[str, int]:
     from .services.renewals import renew_subscriptions as sweep
 
     return sweep(transport=Transport.background(), limit=limit)
+
+
+@task()
+def settle_holds() -> dict[str, int]:
+    """Warn about, settle and expire the holds, check the uncertain settlements; returns the
+    counts."""
+    from .gateway.transport import Transport
+    from .services.holds import settle_expiring_holds
+
+    return settle_expiring_holds(transport=Transport.background()).summary()
+
+
+@task()
+def refresh_certificate() -> dict[str, Any]:
+    """Fetch ROBOKASSA's current ResultUrl2 certificate and store it when it is valid (run it
+    daily)."""
+    from .services.certificates import RefreshFailed
+    from .services.certificates import refresh_certificate as refresh
+
+    try:
+        refreshed = refresh()
+    except RefreshFailed as error:
+        return {"refreshed": False, "error": str(error)}
+    return {"refreshed": True, "new": refreshed.new}
 
 
 def enqueue_on_commit(task: Any, *args: Any, using: str | None = None, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from . import pay, subscription_views, views
 urlpatterns = [
     path("pay/", pay.pay, name="robokassa_pay"),
     path("result/", views.result, name="robokassa_result"),
+    path("result2/", views.result2, name="robokassa_result2"),
     path("success/", views.success, name="robokassa_success"),
     path("fail/", views.fail, name="robokassa_fail"),
     path(

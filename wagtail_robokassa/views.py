@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import render
@@ -20,9 +21,11 @@ from .conf import MerchantConfig, server_config, setting
 from .forms import FailRedirectForm, SuccessRedirectForm
 from .models import RejectionReason, VisitKind
 from .page_blocks import thank_you_text
+from .protocol.jws import MAX_BODY
 from .requester import client_ip
 from .services import process_result, record_rejection, record_visit
 from .services.config import CallbackConfigs
+from .services.state_notifications import process_result2
 
 logger = logging.getLogger("wagtail_robokassa.views")
 
@@ -62,6 +65,26 @@ def result(request: HttpRequest) -> HttpResponse:
     )
     response.headers["Expires"] = http_date()
     response.headers["Cache-Control"] = NEVER_CACHE
+    return response
+
+
+@csrf_exempt
+@transaction.non_atomic_requests
+def result2(request: HttpRequest) -> HttpResponse:
+    """ResultUrl2: a signed state notification (POST, whatever the Result URL's method).
+    ``OK{InvId}`` once it is recorded (or was already). Never cached."""
+    if request.method != "POST":
+        response: HttpResponse = HttpResponseNotAllowed(["POST"])
+    else:
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            body = b"x" * (MAX_BODY + 1)  # refused and recorded as too large
+        outcome = process_result2(body, client_ip=client_ip(request), request=request)
+        response = HttpResponse(
+            outcome.body, status=outcome.status, content_type="text/plain; charset=utf-8"
+        )
+    add_never_cache_headers(response)
     return response
 
 

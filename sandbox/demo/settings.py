@@ -5,6 +5,7 @@ demonstration only: DEBUG is on and the secret key is not secret.
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -105,6 +106,12 @@ ROBOKASSA_FISCAL_URL = "http://127.0.0.1:8000/emulator/RoboFiscal"
 ROBOKASSA_INVOICE_API_URL = "http://127.0.0.1:8000/emulator/InvoiceServiceWebApi/api"
 # Subscription renewals (Merchant/Recurring has no test mode either).
 ROBOKASSA_RECURRING_URL = "http://127.0.0.1:8000/emulator/Merchant/Recurring"
+# Charging and releasing holds (Merchant/Payment/Confirm and Cancel: no test mode).
+ROBOKASSA_HOLD_URL = "http://127.0.0.1:8000/emulator/Merchant/Payment"
+# The emulator signs ResultUrl2 notifications with a published test key; its certificate
+# verifies them for test payments (ROBOKASSA itself sends none in test mode).
+EMULATOR_KEYS = Path(find_spec("wagtail_robokassa").origin).parent / "contrib" / "emulator" / "keys"
+ROBOKASSA_RESULT_URL2_TEST_CERTIFICATE = str(EMULATOR_KEYS / "result-url-2.pem")
 ROBOKASSA_BASE_TEMPLATE = "base.html"
 
 # E-mails (a payment link sent to its customer) are printed by the development server.

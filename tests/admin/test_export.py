@@ -33,7 +33,8 @@ def test_csv_is_the_filtered_listing(superuser_client, records):
     assert rows[0] == [
         "InvId", "Created", "Paid", "Status", "Status, in words", "Amount", "Mode", "Site",
         "Description", "E-mail", "Reference", "Page ID", "Last status check",
-        "Last status check, in words", "Last checked", "Refunded",
+        "Last status check, in words", "Last checked", "Refunded", "Hold requested", "Held",
+        "Hold expires", "Amount held",
     ]  # fmt: skip
     expected = listing(superuser_client, **params)
     assert [int(row[0]) for row in rows[1:]] == [invoice.pk for invoice in expected]

@@ -178,6 +178,7 @@ def test_emulator_actions_with_anything(test_shop, action, pk, pairs, host):
 
 ENDPOINTS = [
     "/robokassa/result/",
+    "/robokassa/result2/",
     "/robokassa/success/",
     "/robokassa/fail/",
     "/robokassa/pay/",
@@ -185,6 +186,8 @@ ENDPOINTS = [
     "/emulator/Merchant/WebService/Service.asmx/OpStateExt",
     "/emulator/Merchant/Pay/1/",
     "/emulator/Merchant/Decline/1/",
+    "/emulator/Merchant/Payment/Confirm",
+    "/emulator/Merchant/Payment/Cancel",
 ]
 CONTENT_TYPES = [
     "application/x-www-form-urlencoded",
@@ -215,3 +218,66 @@ def test_every_endpoint_with_raw_bytes(test_shop, path, method, content_type, bo
     assert_answered(response)
     if path == "/robokassa/result/":
         assert_ok_has_its_row(response)
+
+
+# ResultUrl2: tokens signed with the trusted key whose fields hold anything.
+
+
+@pytest.fixture
+def trusted_key(settings):
+    from wagtail_robokassa.contrib.emulator import jws as emulator_jws
+
+    settings.ROBOKASSA_RESULT_URL2_CERTIFICATE = str(emulator_jws.CERTIFICATE_PATH)
+    return emulator_jws.private_key()
+
+
+JSON_VALUES = st.one_of(
+    ODD_TEXT,
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.none(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@fuzz_settings
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["shop", "opKey", "invId", "paymentMethod", "incSum", "state", "x"]),
+        JSON_VALUES,
+    ),
+    header=st.dictionaries(st.sampled_from(["type", "version", "timestamp"]), JSON_VALUES),
+)
+def test_result_url2_with_signed_anything(trusted_key, fields, header):
+    """A token that verifies, whatever its payload holds: never a 5xx, and an OK only with its
+    recorded notification."""
+    import json
+    import time
+
+    from wagtail_robokassa.models import StateNotification
+    from wagtail_robokassa.protocol.jws import sign_rs256
+
+    invoice = make_invoice("100.00")
+    data = {"shop": "demo", "invId": str(invoice.pk), "opKey": "K", "incSum": "100.00"}
+    data.update({"state": "HOLD", **fields})
+    document = {
+        "header": {
+            "type": "PaymentStateNotification",
+            "timestamp": str(int(time.time())),
+            **header,
+        },
+        "data": data,
+    }
+    try:
+        payload = json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    except ValueError:
+        return
+    token = sign_rs256(payload, trusted_key)
+    response = Client().generic(
+        "POST", "/robokassa/result2/", token, content_type="application/json"
+    )
+    assert_answered(response)
+    if response.status_code == 200:
+        inv_id = int(response.content.decode()[2:])
+        assert StateNotification.objects.filter(inv_id=inv_id).exists()

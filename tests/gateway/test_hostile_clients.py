@@ -19,7 +19,8 @@ from tests.hostile import (
     retry_after,
     silent_after_headers,
 )
-from wagtail_robokassa.gateway import fiscal, invoices, recurring, refunds, status
+from wagtail_robokassa.gateway import fiscal, holds, invoices, recurring, refunds, status
+from wagtail_robokassa.services import certificates
 from wagtail_robokassa.services.config import get_config
 
 DEADLINE = 1.5
@@ -67,6 +68,22 @@ def send_renewal():
     )
 
 
+def charge_hold():
+    return holds.send_hold_action(
+        get_config(), holds.CONFIRM, inv_id=7, out_sum=Decimal("90.00"), is_test=True
+    )
+
+
+def release_hold():
+    return holds.send_hold_action(
+        get_config(), holds.CANCEL, inv_id=7, out_sum=Decimal("100.00"), is_test=True
+    )
+
+
+def refresh_certificate():
+    return certificates.refresh_certificate()
+
+
 #: Each call and the error that says "nothing is known" for it.
 CALLS = {
     "status": (check_status, status.StatusCheckError),
@@ -78,6 +95,9 @@ CALLS = {
     "link-deactivate": (deactivate_link, invoices.InvoiceUncertain),
     "link-list": (list_links, invoices.InvoiceUncertain),
     "renewal": (send_renewal, recurring.ChargeUncertain),
+    "hold-charge": (charge_hold, holds.HoldActionUncertain),
+    "hold-release": (release_hold, holds.HoldActionUncertain),
+    "certificate": (refresh_certificate, certificates.RefreshFailed),
 }
 
 FAULTS = {
@@ -103,6 +123,9 @@ def point_at(settings):
         settings.ROBOKASSA_FISCAL_URL = server.url + "/RoboFiscal"
         settings.ROBOKASSA_INVOICE_API_URL = server.url + "/InvoiceServiceWebApi/api"
         settings.ROBOKASSA_RECURRING_URL = server.url + "/Merchant/Recurring"
+        settings.ROBOKASSA_HOLD_URL = server.url + "/Merchant/Payment"
+        settings.ROBOKASSA_RESULT_URL2_CERTIFICATE_URL = server.url + "/jwtsign.cer"
+        settings.ROBOKASSA_BACKGROUND_DEADLINE = DEADLINE
 
     return point
 
@@ -203,3 +226,48 @@ def test_a_test_renewal_never_goes_to_robokassa(settings):
         del settings.ROBOKASSA_RECURRING_URL
     with pytest.raises(recurring.ChargeNotSent, match="no test mode"):
         send_renewal()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("status_code", "body", "outcome"),
+    [
+        (200, b'"success: true"', None),
+        (200, b'"success: false"', holds.HoldActionRefused),
+        (200, b"success: true", holds.HoldActionUncertain),
+        (200, b'{"success": true}', holds.HoldActionUncertain),
+        (200, b"", holds.HoldActionUncertain),
+        (400, b'"success: false"', holds.HoldActionUncertain),
+        (500, b'"success: true"', holds.HoldActionUncertain),
+    ],
+)
+def test_a_hold_actions_answer(hostile, point_at, status_code, body, outcome):
+    server = hostile(answer(status_code, body))
+    point_at(server)
+    for action in (charge_hold, release_hold):
+        if outcome is None:
+            action()
+        else:
+            with pytest.raises(outcome):
+                action()
+    assert len(server.requests) == 2  # each sent once, never again
+    charge, release = (request.decode() for request in server.requests)
+    assert charge.startswith("POST /Merchant/Payment/Confirm ")
+    assert release.startswith("POST /Merchant/Payment/Cancel ")
+    assert "OutSum=90.00" in charge
+
+
+@pytest.mark.django_db
+def test_a_hold_action_that_cannot_be_sent_is_not_sent(settings, point_at):
+    settings.ROBOKASSA_HOLD_URL = "http://127.0.0.1:9/Merchant/Payment"
+    with pytest.raises(holds.HoldActionNotSent):
+        charge_hold()
+
+
+@pytest.mark.django_db
+def test_a_test_hold_never_goes_to_robokassa(settings):
+    settings.ROBOKASSA_TEST_MODE = True
+    if hasattr(settings, "ROBOKASSA_HOLD_URL"):  # the sandbox's, under the test settings
+        del settings.ROBOKASSA_HOLD_URL
+    with pytest.raises(holds.HoldActionNotSent, match="no test mode"):
+        charge_hold()

@@ -103,7 +103,6 @@ def test_a_notification_that_came_first_is_not_recorded_again(emulator, write_pa
     [
         (OperationState.INITIATED, CheckOutcome.INITIATED),
         (OperationState.CANCELLED, CheckOutcome.CANCELLED),
-        (OperationState.HOLD, CheckOutcome.HOLD),
         (OperationState.PROCESSING, CheckOutcome.PROCESSING),
         (OperationState.RETURNED, CheckOutcome.RETURNED),
         (OperationState.SUSPENDED, CheckOutcome.SUSPENDED),
@@ -124,6 +123,29 @@ def test_an_unpaid_state_is_kept_as_the_last_check_only(emulator, results_log, s
     assert invoice.last_checked_at is not None
     assert not SuccessNotification.objects.exists()
     assert not results_log.calls
+
+
+def test_a_hold_puts_a_pending_payment_on_hold(emulator, results_log):
+    """OpStateExt's state 20 is the fallback for a ResultUrl2 HOLD that never came."""
+    invoice = make_invoice("990.00", is_test=True)
+    at_robokassa(invoice, OperationState.HOLD)
+    result = reconcile_invoice(invoice)
+    assert (result.outcome, result.credited) == (CheckOutcome.HOLD, False)
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.HELD
+    assert invoice.hold_expires_at is not None
+    assert not SuccessNotification.objects.exists()
+    assert not results_log.calls
+
+
+def test_a_hold_of_another_amount_changes_nothing(emulator):
+    invoice = make_invoice("990.00", is_test=True)
+    EmulatedOperation.objects.create(
+        merchant_login=LOGIN, inv_id=invoice.pk, out_sum=Decimal("10.00"), state=20, op_key="k"
+    )
+    assert reconcile_invoice(invoice).outcome == CheckOutcome.HOLD
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PENDING
 
 
 def test_an_unknown_state_code_is_named_so(emulator):

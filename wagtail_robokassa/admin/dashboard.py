@@ -63,6 +63,7 @@ class TakingsPanel(HomePanel):
             "chart": takings_chart(days, "robokassa-home-chart", display.currency_of(self.request)),
             "latest": stats.latest_notifications(5, test),
             "recurring": monthly_recurring_revenue(test=test),
+            "held": stats.held_now(test),
             "test": test,
             "heading": _("ROBOKASSA: test takings, the last 30 days")
             if test

@@ -50,6 +50,13 @@ def currency_of(request: Any) -> str:
     return config_for_request(request).currency_symbol if request is not None else ""
 
 
+def currency_of_invoice(invoice: Any) -> str:
+    """The currency sign of the shop that issued ``invoice``."""
+    from ..services.reconciliation import invoice_config
+
+    return invoice_config(invoice).currency_symbol
+
+
 def yes_no(value: bool | None) -> str:
     if value is None:
         return EMPTY

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import django_filters
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
@@ -29,6 +29,8 @@ from ..models import (
     RejectedRequest,
     RejectionReason,
     SecondReceiptState,
+    SettlementKind,
+    SettlementState,
     Subscription,
     SubscriptionState,
     SuccessNotification,
@@ -101,6 +103,17 @@ class InvoiceFilterSet(WagtailFilterSet):
         label=_("Final receipt"),
         method="by_final_receipt",
     )
+    hold = django_filters.ChoiceFilter(
+        choices=[
+            ("held", _("On hold")),
+            ("expiring", _("On hold, released within two days")),
+            ("charged", _("Charged")),
+            ("released", _("Released")),
+            ("unknown", _("Outcome unknown")),
+        ],
+        label=_("Holds"),
+        method="by_hold",
+    )
 
     class Meta:
         model = Invoice
@@ -117,6 +130,25 @@ class InvoiceFilterSet(WagtailFilterSet):
         if value == "full":
             return queryset.filter(refunded__gt=0, refunded__gte=F("amount"))
         return queryset.filter(refunded__gt=0, refunded__lt=F("amount"))
+
+    @staticmethod
+    def by_hold(queryset, name, value):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        if value == "held":
+            return queryset.filter(status=InvoiceStatus.HELD)
+        if value == "expiring":
+            soon = timezone.now() + timedelta(days=2)
+            return queryset.filter(status=InvoiceStatus.HELD, hold_expires_at__lte=soon)
+        if value == "unknown":
+            return queryset.filter(hold_settlement__state=SettlementState.UNKNOWN)
+        kind = SettlementKind.CHARGE if value == "charged" else SettlementKind.RELEASE
+        settled = Q(hold_settlement__kind=kind, hold_settlement__state=SettlementState.DONE)
+        if value == "released":
+            settled |= Q(status=InvoiceStatus.EXPIRED, held_at__isnull=False)
+        return queryset.filter(settled)
 
     @staticmethod
     def by_final_receipt(queryset, name, value):

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.defaults import permission_denied
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..conf import MerchantConfig
@@ -33,6 +34,12 @@ class PaymentActionMixin(WagtailAdminTemplateMixin):
         raise NotImplementedError
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return self._dispatch(request, *args, **kwargs)
+        except PermissionDenied as error:  # 403, not Wagtail's redirect to the dashboard
+            return permission_denied(request, error)
+
+    def _dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not self.may_act(request.user):
             raise PermissionDenied
         pk = kwargs["pk"]

@@ -22,7 +22,6 @@ from django.views.generic import FormView
 
 from ..conf import MerchantConfig
 from ..models import Invoice, Refund, RefundState
-from ..services.reconciliation import invoice_config
 from ..services.refund_lines import LinesRefused, checked_lines, line_value, refundable_lines
 from ..services.refunds import (
     RefundRefusedHere,
@@ -250,8 +249,7 @@ def tell(request: HttpRequest, refund: Refund) -> None:
     messages.add_message(request, LEVELS.get(refund.state, messages.ERROR), refund_sentence(refund))
 
 
-def currency_of(invoice: Invoice) -> str:
-    return invoice_config(invoice).currency_symbol
+currency_of = display.currency_of_invoice
 
 
 def refund_sentence(refund: Any) -> str:

@@ -128,6 +128,10 @@ class InvoiceResource(RecordResource):
     last_check_label = label(Invoice, "last_check", _("Last status check, in words"))
     last_checked_at = column("last_checked_at", _("Last checked"), IsoDateTimeWidget())
     refunded = column("refunded", _("Refunded"), NativeWidget())
+    hold = column("hold", _("Hold requested"))
+    held_at = column("held_at", _("Held"), IsoDateTimeWidget())
+    hold_expires_at = column("hold_expires_at", _("Hold expires"), IsoDateTimeWidget())
+    held_amount = column("held_amount", _("Amount held"), NativeWidget())
 
     class Meta:
         model = Invoice

@@ -91,6 +91,7 @@ def settings_edit_handler() -> ObjectList:
                 heading=_("Technical settings"),
             ),
             MultiFieldPanel([FieldPanel("recurring_enabled")], heading=_("Subscriptions")),
+            MultiFieldPanel([FieldPanel("holds_enabled")], heading=_("Holds")),
             MultiFieldPanel(
                 [
                     FieldPanel("send_receipts"),

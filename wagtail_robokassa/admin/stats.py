@@ -108,6 +108,14 @@ def summary(is_test: bool = False) -> dict[str, Totals]:
     }
 
 
+def held_now(is_test: bool = False) -> Totals:
+    """Payments on hold now: money authorised, not takings until it is charged (one query)."""
+    figures = Invoice.objects.filter(status=InvoiceStatus.HELD, is_test=is_test).aggregate(
+        count=Count("id"), total=Sum("amount")
+    )
+    return Totals(figures["count"], figures["total"] or ZERO)
+
+
 def latest_notifications(limit: int = 5, is_test: bool = False) -> list[SuccessNotification]:
     return list(notifications(is_test).select_related("invoice").order_by("-created_at")[:limit])
 

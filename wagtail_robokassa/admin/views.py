@@ -237,6 +237,10 @@ def _receipt_items(lines: list[Any]) -> list[dict[str, Any]]:
     return items
 
 
+#: Shown on a payment's page only when it is a hold.
+HOLD_FIELDS = ("hold", "held_at", "hold_expires_at", "held_amount", "hold_warned_at")
+
+
 class RecordInspectView(Forbidden, InspectView):
     """Every stored field, raw parameters pretty-printed, and links to related records."""
 
@@ -354,6 +358,44 @@ class RecordInspectView(Forbidden, InspectView):
         meta = model._meta
         return self.request.user.has_perm(f"{meta.app_label}.view_{meta.model_name}")
 
+    def _hold_context(self, user: Any) -> dict[str, Any]:
+        """The hold's state, and its buttons while it may be charged or released."""
+        from ..conf import setting
+        from ..models import HoldSettlement
+        from .holds import can_settle_holds, hold_facts, why_not_settled
+
+        invoice = self.object
+        if not (invoice.hold or invoice.held_at):
+            return {}
+        may_settle = can_settle_holds(user)
+        action = setting("ROBOKASSA_HOLD_EXPIRY_ACTION")
+        context: dict[str, Any] = {
+            "hold": {
+                **hold_facts(invoice),
+                "expiry_action": _("charged") if action == "charge" else _("released"),
+            },
+            "hold_settlement": HoldSettlement.objects.filter(invoice=invoice)
+            .select_related("requested_by")
+            .first(),
+            "may_settle_holds": may_settle,
+        }
+        if may_settle and not why_not_settled(invoice):
+            context["charge_hold_url"] = reverse(
+                "robokassa_payments:charge_hold", args=[invoice.pk]
+            )
+            context["release_hold_url"] = reverse(
+                "robokassa_payments:release_hold", args=[invoice.pk]
+            )
+        return context
+
+    def get_fields_context(self) -> list[Any]:
+        """A payment that is no hold does not list the hold's empty fields."""
+        invoice = self.object
+        if isinstance(invoice, Invoice) and not (invoice.hold or invoice.held_at):
+            fields: list[str] = getattr(self, "fields", [])
+            self.fields = [name for name in fields if name not in HOLD_FIELDS]
+        return super().get_fields_context()
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["related_links"] = self.related_links()
@@ -363,6 +405,7 @@ class RecordInspectView(Forbidden, InspectView):
                 context["status_check_url"] = reverse(
                     "robokassa_payments:check_status", args=[self.object.pk]
                 )
+            context.update(self._hold_context(user))
             if can_refund(user) and self.object.is_paid:
                 context["refund_url"] = reverse("robokassa_payments:refund", args=[self.object.pk])
             final_receipt = final_receipt_of(self.object)
@@ -509,5 +552,6 @@ class OverviewView(Forbidden, ReportView):
                 for row in stats.invoice_totals_by_source(first, last, test)
             ],
             recurring=monthly_recurring_revenue(test=test),
+            held=stats.held_now(test),
         )
         return context

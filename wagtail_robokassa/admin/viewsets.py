@@ -27,6 +27,7 @@ from .columns import NonZeroMoneyColumn, moment_title_column, record_columns
 from .connection_check import can_edit_settings, connection_check
 from .dashboard import can_view_takings
 from .final_receipt import FinalReceiptView, check_final_receipt, send_final_receipt_again
+from .holds import ChargeHoldView, ReleaseHoldView, check_hold
 from .payment_links import (
     CreatePaymentLinkView,
     DeactivateView,
@@ -139,6 +140,9 @@ class PaymentViewSet(RecordViewSet):
             path("refund/<int:pk>/", RefundView.as_view(), name="refund"),
             path("refund-state/<int:pk>/", check_refund, name="check_refund"),
             path("refund-settle/<int:pk>/", settle_refund, name="settle_refund"),
+            path("charge-hold/<int:pk>/", ChargeHoldView.as_view(), name="charge_hold"),
+            path("release-hold/<int:pk>/", ReleaseHoldView.as_view(), name="release_hold"),
+            path("hold-state/<int:pk>/", check_hold, name="check_hold"),
             path("final-receipt/<int:pk>/", FinalReceiptView.as_view(), name="final_receipt"),
             path("final-receipt-state/<int:pk>/", check_final_receipt, name="check_final_receipt"),
             path(

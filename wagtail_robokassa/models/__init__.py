@@ -1,5 +1,16 @@
 """Payment records and the per-Site settings."""
 
+from .holds import (
+    BINDING_SETTLEMENT_STATES,
+    HoldSettlement,
+    NotifiedState,
+    ResultUrl2Certificate,
+    SettledBy,
+    SettlementKind,
+    SettlementState,
+    StateNotification,
+    StateOutcome,
+)
 from .links import OPEN_LINK_STATES, PaymentLink, PaymentLinkState, PaymentLinkType
 from .records import (
     CheckOutcome,
@@ -34,6 +45,7 @@ from .subscriptions import (
 )
 
 __all__ = [
+    "BINDING_SETTLEMENT_STATES",
     "CHARGEABLE_STATES",
     "OPEN_LINK_STATES",
     "OPEN_STATES",
@@ -46,9 +58,11 @@ __all__ = [
     "ChargeState",
     "CheckOutcome",
     "Endpoint",
+    "HoldSettlement",
     "Invoice",
     "InvoiceStatus",
     "NotificationSource",
+    "NotifiedState",
     "OverflowKind",
     "PaymentLink",
     "PaymentLinkState",
@@ -59,9 +73,15 @@ __all__ = [
     "RejectedRequest",
     "RejectionOverflow",
     "RejectionReason",
+    "ResultUrl2Certificate",
     "RobokassaSettings",
     "SecondReceipt",
     "SecondReceiptState",
+    "SettledBy",
+    "SettlementKind",
+    "SettlementState",
+    "StateNotification",
+    "StateOutcome",
     "Subscription",
     "SubscriptionCharge",
     "SubscriptionState",

@@ -31,6 +31,8 @@ def bare_names(shp: dict[str, str]) -> dict[str, str]:
 class InvoiceStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     PAID = "paid", _("Paid")
+    #: Authorised with ``StepByStep=true``: the money is held until charged or released.
+    HELD = "held", _("On hold")
     CANCELLED = "cancelled", _("Cancelled")
     EXPIRED = "expired", _("Expired")
 
@@ -130,6 +132,15 @@ class Invoice(models.Model):
     refunded = models.DecimalField(
         _("refunded"), default=Decimal(0), editable=False, **INVOICE_AMOUNT
     )
+    # Holds: asked with ``StepByStep=true`` (``hold``), held from a verified HOLD until it is
+    # charged (perhaps less: ``held_amount`` keeps what was held) or released.
+    hold = models.BooleanField(_("hold requested"), default=False)
+    held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
+    held_amount = models.DecimalField(
+        _("amount held"), null=True, blank=True, editable=False, **INVOICE_AMOUNT
+    )
+    hold_warned_at = models.DateTimeField(_("staff warned"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("payment")
@@ -138,6 +149,7 @@ class Invoice(models.Model):
             ("check_invoice", _("Can check a payment's status at ROBOKASSA")),
             ("refund_invoice", _("Can refund payments")),
             ("send_final_receipt_invoice", _("Can send a payment's final receipt")),
+            ("settle_hold_invoice", _("Can charge or release held payments")),
         ]
         verbose_name_plural = _("payments")
         ordering = ["-created_at"]
@@ -167,6 +179,10 @@ class Invoice(models.Model):
         return self.status == InvoiceStatus.PAID
 
     @property
+    def is_held(self) -> bool:
+        return self.status == InvoiceStatus.HELD
+
+    @property
     def refund_state(self) -> str:
         """ "Refunded" or "Partially refunded" from the finished refunds ("" when none)."""
         if self.refunded <= 0:
@@ -179,6 +195,7 @@ class Invoice(models.Model):
 class NotificationSource(models.TextChoices):
     RESULT_URL = "result_url", _("Result URL")
     STATUS_CHECK = "status_check", _("Status check")
+    RESULT_URL2 = "result_url2", _("ResultUrl2")
 
 
 class SuccessNotification(models.Model):
@@ -314,6 +331,7 @@ class Endpoint(models.TextChoices):
     RESULT = "result", _("Result URL")
     SUCCESS = "success", _("Success URL")
     FAIL = "fail", _("Fail URL")
+    RESULT2 = "result2", _("ResultUrl2")
 
 
 class RejectionReason(models.TextChoices):
@@ -328,6 +346,7 @@ class RejectionReason(models.TextChoices):
     NOT_NOTIFIED = "not_notified", _("No Result URL notification yet")
     UNKNOWN_INVOICE = "unknown_invoice", _("No payment with this InvId")
     NOT_CONFIGURED = "not_configured", _("Shop not configured")
+    STALE = "stale", _("Too old, or dated ahead")
     HANDLER_ERROR = "handler_error", _("Error while processing")
 
 

@@ -105,6 +105,14 @@ class RobokassaSettings(BaseSiteSetting):
             "agreement, for bank cards): payment blocks then take subscriptions."
         ),
     )
+    holds_enabled = models.BooleanField(
+        _("holds enabled by ROBOKASSA"),
+        default=False,
+        help_text=_(
+            "Turn on only once ROBOKASSA has enabled holds for this shop (by agreement, for bank "
+            "cards): payment blocks may then hold the money, to be charged or released later."
+        ),
+    )
     strict_check = models.BooleanField(
         _("strict check"),
         default=True,

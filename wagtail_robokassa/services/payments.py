@@ -43,11 +43,20 @@ def start_payment(
     reference: str = "",
     recurring: bool = False,
     subscription: Any = None,
+    hold: bool = False,
+    result_url2: str = "",
 ) -> PaymentStart:
     """Create a pending ``Invoice`` (its id is the InvId) and sign the payment for it.
-    ``recurring`` sends ``Recurring=true``: the first payment of ``subscription``."""
+    ``recurring`` sends ``Recurring=true``: the first payment of ``subscription``. ``hold``
+    sends ``StepByStep=true``: the money is held, to be charged or released later; ROBOKASSA
+    announces the hold only at ``result_url2`` (the absolute address of ``robokassa_result2``),
+    which is then required."""
     if receipt is not None:
         check_receipt_total(receipt, amount)
+    if hold and not result_url2:
+        raise ValueError("a hold is announced only at ResultUrl2: give its address")
+    if hold and recurring:
+        raise ValueError("ROBOKASSA does not hold the first payment of a subscription")
     is_test = config.test_mode
     password1 = config.password1_for(is_test)  # raises before anything is written
     invoice = create_invoice(
@@ -62,6 +71,7 @@ def start_payment(
         block_id=block_id,
         reference=reference,
         subscription=subscription,
+        hold=hold,
     )
     params = payment_params(
         config.login,
@@ -75,6 +85,8 @@ def start_payment(
         inc_curr_label=inc_curr_label or None,
         receipt=receipt,
         recurring=recurring,
+        step_by_step=hold,
+        result_url2=result_url2 or None,
         algorithm=config.algorithm,
     )
     logger.info("ROBOKASSA invoice %s created: %s", invoice.pk, amount)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -139,6 +140,8 @@ def _misconfigured(error: StatusCheckError) -> bool:
 
 def _outcome(invoice: Invoice, config: MerchantConfig, state: OpState) -> CheckResult:
     detail = describe(state)
+    if state.state is OperationState.HOLD and _is_for(invoice, state):
+        _note_hold(invoice, state)
     if state.state is not OperationState.PAID:
         outcome = STATE_OUTCOMES.get(state.state, CheckOutcome.UNKNOWN_STATE)  # type: ignore[arg-type]
         return CheckResult(invoice, outcome, detail, state=state)
@@ -171,6 +174,25 @@ def _outcome(invoice: Invoice, config: MerchantConfig, state: OpState) -> CheckR
     return CheckResult(
         invoice, CheckOutcome.PAID, detail, credited=not recorded.duplicate, state=state
     )
+
+
+def _note_hold(invoice: Invoice, state: OpState) -> None:
+    """OpStateExt's state 20: the fallback that puts a pending payment on hold when its
+    ResultUrl2 HOLD never came."""
+    from ..signals import payment_held
+    from .holds import mark_held
+
+    if invoice.status != InvoiceStatus.PENDING:
+        return
+    if invoice.is_test and not invoice_config(invoice).test_mode:
+        return
+    try:
+        with transaction.atomic():
+            if mark_held(invoice, held_at=state.state_date or timezone.now()):
+                payment_held.send(sender=Invoice, invoice=invoice, notification=None, request=None)
+    except Exception:  # a receiver: nothing was committed, the next check tries again
+        logger.exception("ROBOKASSA hold found by a status check could not be recorded")
+        invoice.status = InvoiceStatus.PENDING
 
 
 def _is_paid_now(invoice: Invoice) -> bool:

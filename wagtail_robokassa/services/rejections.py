@@ -61,9 +61,10 @@ def record_rejection(
     inv_id: int | None = None,
     config: MerchantConfig | None = None,
     callback: Callback | None = None,
+    diagnosis: str = "",
 ) -> RejectedRequest | None:
     """Log a refusal at WARNING and store it, or only count it past a cap (then None). A
-    stored wrong signature of a parsed ``callback`` gets its ``diagnosis``.
+    stored wrong signature of a parsed ``callback`` gets its ``diagnosis`` (or the one given).
 
     Raises ``DatabaseError`` when it could be neither stored nor counted.
     """
@@ -83,7 +84,7 @@ def record_rejection(
             endpoint=endpoint,
             reason=reason,
             detail=storable(detail[:255]),
-            diagnosis=_diagnosis(endpoint, reason, callback, config),
+            diagnosis=diagnosis[:128] or _diagnosis(endpoint, reason, callback, config),
             inv_id=inv_id,
             method=storable(method[:8]),
             params=redact(request_pairs(params), config),

@@ -13,7 +13,15 @@ from django.dispatch import Signal
 from django.http import HttpRequest
 
 from ..conf import MerchantConfig
-from ..models import Invoice, OverflowKind, PaymentVisit, SuccessNotification, VisitKind
+from ..models import (
+    Invoice,
+    NotifiedState,
+    OverflowKind,
+    PaymentVisit,
+    StateNotification,
+    SuccessNotification,
+    VisitKind,
+)
 from ..protocol import Callback
 from ..signals import fail_page_visited, send, success_page_visited
 from .caps import StorageCap, with_reconnect
@@ -38,7 +46,16 @@ def has_matching_notification(callback: Callback, config: MerchantConfig) -> boo
     amounts = SuccessNotification.objects.filter(
         merchant_login=config.login, is_test=callback.is_test, inv_id=callback.inv_id
     ).values_list("out_sum", flat=True)
-    return any(amount == callback.out_sum for amount in amounts)
+    if any(amount == callback.out_sum for amount in amounts):
+        return True
+    # A hold has no Result URL notification until it is charged: its verified HOLD counts.
+    return StateNotification.objects.filter(
+        merchant_login=config.login,
+        is_test=callback.is_test,
+        inv_id=callback.inv_id,
+        state=NotifiedState.HOLD,
+        inc_sum=callback.out_sum,
+    ).exists()
 
 
 def record_visit(

@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class EmulatedOperation(models.Model):
     """A payment the emulator was asked for, and where it got to (OpStateExt state codes)."""
 
-    INITIATED, CANCELLED, PAID = 5, 10, 100
+    INITIATED, CANCELLED, HOLD, PAID = 5, 10, 20, 100
+    STATE_LABELS = {
+        INITIATED: _("Initiated"),
+        CANCELLED: _("Cancelled"),
+        HOLD: _("On hold"),
+        PAID: _("Paid"),
+    }
 
     merchant_login = models.CharField(_("merchant login"), max_length=100)
     inv_id = models.IntegerField(_("InvId"), db_index=True)
@@ -41,6 +47,11 @@ class EmulatedOperation(models.Model):
         on_delete=models.CASCADE,
         related_name="operations",
     )
+    #: Asked with ``StepByStep=true``: "Pay" holds the money until Confirm or Cancel.
+    step_by_step = models.BooleanField(_("hold"), default=False)
+    #: Where its signed state notifications go (``ResultUrl2``).
+    result_url2 = models.URLField(_("ResultUrl2"), max_length=500, blank=True)
+    result2_answer = models.TextField(_("the shop's answer to ResultUrl2"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -50,6 +61,10 @@ class EmulatedOperation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.inv_id} {self.out_sum} ({self.state})"
+
+    @property
+    def state_label(self) -> str:
+        return str(self.STATE_LABELS.get(self.state, self.state))
 
 
 class StatusAnswer(models.IntegerChoices):
@@ -100,6 +115,14 @@ class RecurringOutcome(models.TextChoices):
     ANSWER_LOST = "answer_lost", _("Renewals are paid, then the answer is lost (HTTP 504)")
 
 
+class HoldOutcome(models.TextChoices):
+    """How the emulator's ``Merchant/Payment/Confirm`` and ``…/Cancel`` answer."""
+
+    DONE = "done", _('Charges and releases succeed ("success: true")')
+    REFUSED = "refused", _('They are refused ("success: false")')
+    ANSWER_LOST = "answer_lost", _("They succeed, then the answer is lost (HTTP 504)")
+
+
 class EmulatorSwitches(models.Model):
     """The emulator's one row of switches (primary key 1)."""
 
@@ -130,6 +153,12 @@ class EmulatorSwitches(models.Model):
         max_length=20,
         choices=RecurringOutcome.choices,
         default=RecurringOutcome.PAID,
+    )
+    hold_outcome = models.CharField(
+        _("holds"),
+        max_length=20,
+        choices=HoldOutcome.choices,
+        default=HoldOutcome.DONE,
     )
     #: How far the sandbox's clock is ahead, for the renewal sweep ("a month passes").
     clock_days = models.PositiveIntegerField(_("days ahead"), default=0)

@@ -54,6 +54,50 @@ def result_params(operation: EmulatedOperation, config: MerchantConfig) -> list[
     ]
 
 
+def state_token(operation: EmulatedOperation, config: MerchantConfig, state: str) -> str:
+    """The signed ResultUrl2 notification of ``state`` (``HOLD`` or ``OK``), as ROBOKASSA
+    makes it, with the emulator's key."""
+    from django.utils import timezone
+
+    from .jws import signed_notification
+
+    return signed_notification(
+        shop=config.login,
+        inv_id=operation.inv_id,
+        op_key=operation.op_key,
+        state=state,
+        inc_sum=operation.out_sum,
+        sent_at=timezone.now(),
+    )
+
+
+def send_state(url: str, token: str) -> ShopAnswer:
+    """POST a ResultUrl2 notification (the compact token as the body) and read the answer."""
+    return _post(url, token.encode("ascii"), "application/json")
+
+
+def _post(url: str, body: bytes, content_type: str) -> ShopAnswer:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError("the shop's address must be an http(s) URL of this site")
+    request = urllib.request.Request(  # noqa: S310 - an http(s) URL, checked above
+        url,
+        data=body,
+        method="POST",
+        headers={"User-Agent": "wagtail-robokassa emulator", "Content-Type": content_type},
+    )
+    return _answer(request)
+
+
+def _answer(request: urllib.request.Request) -> ShopAnswer:
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+            return ShopAnswer(response.status, response.read(2048).decode("utf-8", "replace"))
+    except urllib.error.HTTPError as error:
+        return ShopAnswer(error.code, error.read(2048).decode("utf-8", "replace"))
+    except OSError as error:
+        return ShopAnswer(0, f"{type(error).__name__}: {error}")
+
+
 def send_result(url: str, params: list[tuple[str, str]], method: str) -> ShopAnswer:
     """Deliver the notification to the shop's Result URL and read its answer."""
     if not url.startswith(("http://", "https://")):
@@ -69,13 +113,7 @@ def send_result(url: str, params: list[tuple[str, str]], method: str) -> ShopAns
             **({} if get else {"Content-Type": "application/x-www-form-urlencoded"}),
         },
     )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            return ShopAnswer(response.status, response.read(2048).decode("utf-8", "replace"))
-    except urllib.error.HTTPError as error:
-        return ShopAnswer(error.code, error.read(2048).decode("utf-8", "replace"))
-    except OSError as error:
-        return ShopAnswer(0, f"{type(error).__name__}: {error}")
+    return _answer(request)
 
 
 def _redirect_params(operation: EmulatedOperation, signature: str | None) -> list[tuple[str, str]]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import fiscal, links, recurring, refunds, views
+from . import fiscal, holds, links, recurring, refunds, views
 
 urlpatterns = [
     path("Merchant/Index.aspx", views.index, name="robokassa_emulator_index"),
@@ -44,4 +44,8 @@ urlpatterns = [
     path("payment-links/<int:pk>/expire/", links.expire, name="robokassa_emulator_link_expire"),
     path("Merchant/Recurring", recurring.recurring, name="robokassa_emulator_recurring"),
     path("time-passes/", recurring.time_passes, name="robokassa_emulator_time_passes"),
+    path("Merchant/Payment/Confirm", holds.confirm, name="robokassa_emulator_hold_confirm"),
+    path("Merchant/Payment/Cancel", holds.cancel, name="robokassa_emulator_hold_cancel"),
+    path("holds/<int:pk>/expire/", holds.expire, name="robokassa_emulator_hold_expire"),
+    path("holds/days-pass/", holds.days_pass, name="robokassa_emulator_hold_days_pass"),
 ]

@@ -53,6 +53,8 @@ class PaymentRequest:
     receipt: Receipt | None
     params: dict[str, str] = field(default_factory=dict)
     recurring: bool = False
+    step_by_step: bool = False
+    result_url2: str = ""
 
 
 class InvalidRequest(Exception):
@@ -199,6 +201,14 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
         errors.append(_("Error 35: wrong parameters for a recurring payment (Recurring=true)."))
     elif recurring and not config.recurring_enabled:
         errors.append(_("Error 34: recurring payments are not enabled for this shop."))
+    step_by_step = values.get("StepByStep", "")
+    if step_by_step and (step_by_step != "true" or recurring):
+        errors.append(_("Error 65: wrong parameters for a hold (StepByStep=true, no Recurring)."))
+    elif step_by_step and not config.holds_enabled:
+        errors.append(_("Error 64: holds are not enabled for this shop."))
+    result_url2 = values.get("ResultUrl2", "")
+    if result_url2 and not result_url2.startswith(("http://", "https://")):
+        errors.append(_("Error 30: ResultUrl2 must be an http(s) address."))
     shp = sorted(name for name in values if is_shp_name(name))
     password = config.test_password1
     if not password:
@@ -233,4 +243,6 @@ def validate(data: Any, config: MerchantConfig) -> PaymentRequest:
         receipt=receipt,
         params=values,
         recurring=bool(recurring),
+        step_by_step=bool(step_by_step),
+        result_url2=result_url2,
     )

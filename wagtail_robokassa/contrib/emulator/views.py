@@ -27,13 +27,23 @@ from .models import (
     EmulatedReceipt,
     EmulatedRefund,
     EmulatorSwitches,
+    HoldOutcome,
     LinkOutcome,
     ReceiptOutcome,
     RecurringOutcome,
     RefundOutcome,
     StatusAnswer,
 )
-from .notify import fail_params, new_op_key, result_params, send_result, success_params
+from .notify import (
+    ShopAnswer,
+    fail_params,
+    new_op_key,
+    result_params,
+    send_result,
+    send_state,
+    state_token,
+    success_params,
+)
 from .validation import InvalidRequest, is_inv_id, validate
 
 
@@ -86,6 +96,8 @@ def index(request: HttpRequest) -> HttpResponse:
         receipt=payment.receipt.to_dict() if payment.receipt else None,
         op_key=new_op_key(),
         recurring=payment.recurring,
+        step_by_step=payment.step_by_step,
+        result_url2=payment.result_url2[:500],
     )
     context = {
         "operation": operation,
@@ -119,6 +131,8 @@ def _receipt_lines(receipt: Any) -> list[dict[str, Any]]:
 def pay(request: HttpRequest, pk: int) -> HttpResponse:
     config = _guard(request)
     operation = get_object_or_404(EmulatedOperation, pk=pk)
+    if operation.step_by_step:
+        return hold(request, config, operation)
     method = "GET" if config.use_post_explicit and not config.use_post else "POST"
     answer = send_result(_result_url(request), result_params(operation, config), method)
     operation.shop_answer = f"{answer.status} {answer.body}"
@@ -134,8 +148,52 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     operation.save(update_fields=["state", "shop_answer", "updated_at"])
     if operation.link is not None:
         operation.link.note_payment()
+    if operation.result_url2:
+        announce_state(request, operation, config, "OK")
     query = urlencode(success_params(operation, config))
     return HttpResponseRedirect(f"{reverse('robokassa_success')}?{query}")
+
+
+def hold(request: HttpRequest, config: MerchantConfig, operation: EmulatedOperation):
+    """ "Pay" for ``StepByStep=true``: the money is held, and only ResultUrl2 hears of it (the
+    Result URL is called when the hold is charged)."""
+    operation.state = EmulatedOperation.HOLD
+    operation.save(update_fields=["state", "updated_at"])
+    answer = announce_state(request, operation, config, "HOLD")
+    if answer is not None and not 200 <= answer.status < 300:
+        return render(
+            request,
+            "robokassa_emulator/result_failed.html",
+            {"operation": operation, "answer": answer},
+            status=502,
+        )
+    query = urlencode(success_params(operation, config))
+    return HttpResponseRedirect(f"{reverse('robokassa_success')}?{query}")
+
+
+def announce_state(
+    request: HttpRequest, operation: EmulatedOperation, config: MerchantConfig, state: str
+) -> ShopAnswer | None:
+    """Post the signed ResultUrl2 notification of ``state``, if the operation has a ResultUrl2
+    on a host of this site's Wagtail Sites (never anywhere else); keep the shop's answer."""
+    target = operation.result_url2
+    if not target or not _is_own_host(target):
+        return None
+    answer = send_state(target, state_token(operation, config, state))
+    operation.result2_answer = f"{state}: {answer.status} {answer.body}"[:1000]
+    operation.save(update_fields=["result2_answer", "updated_at"])
+    return answer
+
+
+def _is_own_host(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    configured = setting("ROBOKASSA_EMULATOR_RESULT_URL")
+    hosts = {site.hostname.lower() for site in Site.objects.all()}
+    if configured:
+        hosts.add((urlsplit(configured).hostname or "").lower())
+    return host in hosts
 
 
 @require_POST
@@ -143,7 +201,7 @@ def pay_without_notifying(request: HttpRequest, pk: int) -> HttpResponse:
     """Paid, but the shop's Result URL is never told: a lost notification, for reconciliation."""
     config = _guard(request)
     operation = get_object_or_404(EmulatedOperation, pk=pk)
-    operation.state = EmulatedOperation.PAID
+    operation.state = EmulatedOperation.HOLD if operation.step_by_step else EmulatedOperation.PAID
     operation.shop_answer = "not notified"
     operation.save(update_fields=["state", "shop_answer", "updated_at"])
     if operation.link is not None:
@@ -165,19 +223,23 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         receipt = request.POST.get("receipt_outcome", switches.receipt_outcome)
         link = request.POST.get("link_outcome", switches.link_outcome)
         renewal = request.POST.get("recurring_outcome", switches.recurring_outcome)
+        hold = request.POST.get("hold_outcome", switches.hold_outcome)
         if (
             (choice not in allowed and choice != "")
             or refund not in RefundOutcome.values
             or receipt not in ReceiptOutcome.values
             or link not in LinkOutcome.values
             or renewal not in RecurringOutcome.values
+            or hold not in HoldOutcome.values
         ):
             return HttpResponse("Unknown answer", status=400, content_type="text/plain")
         switches.status_answer = int(choice) if choice else None
         switches.refund_outcome, switches.receipt_outcome = refund, receipt
         switches.link_outcome, switches.recurring_outcome = link, renewal
+        switches.hold_outcome = hold
         switches.save(
             update_fields=[
+                "hold_outcome",
                 "status_answer",
                 "refund_outcome",
                 "receipt_outcome",
@@ -198,6 +260,9 @@ def status_switch(request: HttpRequest) -> HttpResponse:
         "recurring_choices": RecurringOutcome.choices,
         "recurring_current": switches.recurring_outcome,
         "clock_days": switches.clock_days,
+        "hold_choices": HoldOutcome.choices,
+        "hold_current": switches.hold_outcome,
+        "holds": EmulatedOperation.objects.filter(step_by_step=True).order_by("-pk")[:20],
         "renewals": EmulatedOperation.objects.filter(parent__isnull=False).order_by("-pk")[:20],
         "links": EmulatedInvoiceLink.objects.order_by("-created_at")[:20],
         # What ROBOKASSA's cabinet would list: the id of a refund whose answer was lost.

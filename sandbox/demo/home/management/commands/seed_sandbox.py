@@ -25,6 +25,7 @@ SHOP = {
     "send_receipts": True,
     "receipt_sno": "usn_income",
     "recurring_enabled": True,
+    "holds_enabled": True,
 }
 RECEIPT = {"name": "", "tax": "", "payment_method": "", "payment_object": ""}
 BODY = [
@@ -82,6 +83,18 @@ BODY = [
                 "trial_days": 7,
             },
             "thank_you_text": "Добро пожаловать в клуб! Первая неделя — за 1 ₽.",
+        },
+    ),
+    (
+        "payment",
+        {
+            "description": "Прокат велосипеда на выходные",
+            "amount": Decimal("1500.00"),
+            "button_label": "Забронировать",
+            "ask_email": True,
+            "hold": True,
+            "receipt": {**RECEIPT, "payment_object": "service"},
+            "thank_you_text": "Велосипед забронирован. Сумма спишется после возврата велосипеда.",
         },
     ),
 ]
