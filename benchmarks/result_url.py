@@ -12,7 +12,9 @@ Scenarios (the default runs all three, each in its own server and database):
 - ``panel``: the merchant only in Settings → ROBOKASSA, no invoice, no receiver;
 - ``shop``: as ``panel``, with an ``Invoice`` for every InvId and a ``result_received`` receiver
   that marks the shop's own order row paid. django-robokassa3 gets the same receiver on its
-  signal; the bare view does the same UPDATE in one transaction with its INSERT.
+  signal; the bare view does the same UPDATE in one transaction with its INSERT. This scenario
+  also measures (R2) ResultUrl2: ROBOKASSA's RS256-signed ``OK`` notification of each payment,
+  verified against the certificate and recorded through the same write; R2/A is printed.
 
 All three views run behind the same middleware in one gunicorn (2 sync workers) on 127.0.0.1,
 against PostgreSQL (``DATABASE_URL``, default the local ``test`` database: the benchmark creates
@@ -51,6 +53,8 @@ from benchmarks.result_url_site.views import CREATE_TABLES  # noqa: E402
 PASSWORD2 = "bench-password-2"
 BENCH_DB = "robokassa_bench"
 VIEWS = {"A": "/robokassa/result/", "B": "/baseline/result/", "C": "/legacy/result/"}
+#: Measured in the shop scenario only (it needs the invoices): ResultUrl2's signed notifications.
+RESULT2 = {"R2": "/robokassa/result2/"}
 SCENARIOS = ("settings", "panel", "shop")
 #: scenario → (A/C, A/B) targets
 TARGETS = {"settings": (0.85, 0.75), "panel": (0.85, 0.70), "shop": (0.85, 0.70)}
@@ -107,6 +111,32 @@ def delivery(inv_id: int) -> str:
          ("IncSum", out_sum), ("IncCurrLabel", "BankCardPSR"), ("EMail", "buyer@example.com"),
          ("Fee", "2.690000")]
     )  # fmt: skip
+
+
+def signed_state(inv_id: int) -> str:
+    """A ResultUrl2 ``OK`` notification as ROBOKASSA sends it (a compact RS256 JWS), signed with
+    the emulator's key, which the benchmark site trusts as ROBOKASSA's certificate."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from wagtail_robokassa.contrib.emulator.jws import signed_notification
+
+    return signed_notification(
+        shop="bench",
+        inv_id=inv_id,
+        op_key=f"BENCH-{inv_id}",
+        state="OK",
+        inc_sum=Decimal("100.00"),
+        sent_at=datetime.now(UTC),
+    )
+
+
+def body_for(view: str, inv_id: int) -> str:
+    return signed_state(inv_id) if view in RESULT2 else delivery(inv_id)
+
+
+def views_of(scenario: str) -> dict[str, str]:
+    return {**VIEWS, **RESULT2} if scenario == "shop" else dict(VIEWS)
 
 
 def database_urls(base_url: str) -> tuple[str, str]:
@@ -169,10 +199,10 @@ def prepare_deliveries(bench_url: str, scenario: str, first: int, count: int) ->
         connection.execute(
             "INSERT INTO wagtail_robokassa_invoice (id, merchant_login, is_test, amount, "
             "description, email, receipt, shp, reference, status, site_id, block_id, created_at, "
-            "updated_at, last_check, last_check_detail, checks, refund_reserved, refunded) "
+            "updated_at, last_check, last_check_detail, checks, refund_reserved, refunded, hold) "
             "SELECT n, 'bench', false, 100.00, '', '', NULL, '{}', '', 'pending', "
             "(SELECT id FROM wagtailcore_site WHERE is_default_site), '', now(), now(), '', '', 0, "
-            "0, 0 "
+            "0, 0, false "
             "FROM generate_series(%s::int, %s::int) AS n",
             [first, first + count - 1],
         )
@@ -192,6 +222,9 @@ def count_rows(bench_url: str) -> dict:
     with psycopg.connect(bench_url) as connection:
         counts = {key: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608
                   for key, table in tables.items()}  # fmt: skip
+        counts["R2"] = connection.execute(
+            "SELECT count(*) FROM wagtail_robokassa_statenotification"
+        ).fetchone()[0]
         counts["paid"] = connection.execute(
             "SELECT count(*) FROM wagtail_robokassa_invoice WHERE status = 'paid'"
         ).fetchone()[0]
@@ -261,20 +294,21 @@ def run_scenario(
          "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         env=env, cwd=ROOT,
     )  # fmt: skip
-    results: dict[str, list[dict]] = {view: [] for view in VIEWS}
+    views = views_of(scenario)
+    results: dict[str, list[dict]] = {view: [] for view in views}
     next_inv_id = 1
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(base + VIEWS["B"], server)
         for round_number in range(args.rounds + 1):  # round 0 warms up and is discarded
-            for view in VIEWS:
+            for view, path in views.items():
                 bodies = folder / f"bodies-{scenario}-{view}-{round_number}.txt"
                 ids = range(next_inv_id, next_inv_id + args.bodies)
                 next_inv_id += args.bodies
-                bodies.write_text("\n".join(delivery(i) for i in ids) + "\n")
+                bodies.write_text("\n".join(body_for(view, i) for i in ids) + "\n")
                 prepare_deliveries(bench_url, scenario, ids.start, args.bodies)
                 duration = 2 if round_number == 0 else args.duration
-                result = run_wrk(base + VIEWS[view], bodies, duration, args.connections)
+                result = run_wrk(base + path, bodies, duration, args.connections)
                 if round_number:
                     results[view].append(result)
                     print(
@@ -288,7 +322,7 @@ def run_scenario(
     rows = count_rows(bench_url)
     trips = json.loads(django_command(
         "-m", "benchmarks.result_url_site.scenario", "round-trips", str(next_inv_id),
-        json.dumps(VIEWS),
+        json.dumps(views),
     ))  # fmt: skip
     return report(scenario, results, rows, trips)
 
@@ -305,6 +339,9 @@ def report(scenario: str, results: dict[str, list[dict]], rows: dict, trips: dic
           f"django-robokassa3 {rows['C']}; shop orders paid {rows['orders paid']}")  # fmt: skip
     failures = sum(r["non_2xx"] + r["socket_errors"] for runs in results.values() for r in runs)
     to_peer, to_bare = TARGETS[scenario]
+    if "R2" in results:
+        print(f"ResultUrl2 (R2): R2/A {ratio('R2', 'A'):.3f}, round trips {trips['R2']:.1f}; "
+              f"notifications recorded {rows['R2']}")  # fmt: skip
     return (
         f"{scenario:9}  {ratio('A', 'C'):.3f} (>= {to_peer})  {ratio('A', 'B'):.3f} (>= {to_bare})"
         f"  {trips['A']:.1f} / {trips['B']:.1f} / {trips['C']:.1f}"

@@ -40,7 +40,7 @@ def round_trips(first_inv_id: int, views: dict[str, str], per_view: int = 20) ->
     from django.db import connection
     from django.test import Client
 
-    from benchmarks.result_url import delivery, prepare_deliveries
+    from benchmarks.result_url import body_for, prepare_deliveries
 
     client = Client(HTTP_HOST="127.0.0.1")
     counts = {"statements": 0, "transactions": 0}
@@ -64,7 +64,7 @@ def round_trips(first_inv_id: int, views: dict[str, str], per_view: int = 20) ->
     for view, url in views.items():
         bodies = []
         for _ in range(per_view + 1):  # the first one warms up (prepares, fills the caches)
-            bodies.append(delivery(inv_id))
+            bodies.append(body_for(view, inv_id))
             inv_id += 1
         prepare_deliveries(os.environ["DATABASE_URL"], settings.SCENARIO, inv_id - len(bodies),
                            len(bodies))  # fmt: skip

@@ -1,6 +1,7 @@
 """A production-like site for the Result URL benchmark: DEBUG off, the usual middleware."""
 
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -75,3 +76,14 @@ if SCENARIO == "settings":
     ROBOKASSA_TEST_MODE = False
     ROBOKASSA_HASH_ALGORITHM = "md5"
     ROBOKASSA_STRICT_CHECK = True
+
+# ResultUrl2 (the shop scenario's R2): the emulator's published test key stands in for
+# ROBOKASSA's signing certificate.
+ROBOKASSA_RESULT_URL2_CERTIFICATE = str(
+    Path(__file__).resolve().parents[2]
+    / "wagtail_robokassa"
+    / "contrib"
+    / "emulator"
+    / "keys"
+    / "result-url-2.pem"
+)

@@ -114,6 +114,7 @@ def test_hold_then_charge_part_with_the_final_receipt(shop, signals):
     assert payment.out_sum == Decimal("60")
     assert payment.source == NotificationSource.RESULT_URL
     assert settlement.receipt["items"][0]["name"] == "Прокат, 1 день"
+    assert invoice.receipt == settlement.receipt  # what was charged, for refunds
     operation = EmulatedOperation.objects.get(inv_id=invoice.pk)
     assert (operation.state, operation.out_sum) == (EmulatedOperation.PAID, Decimal("60.00"))
     assert operation.result2_answer == f"OK: 200 OK{invoice.pk}"

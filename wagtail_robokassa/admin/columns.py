@@ -69,7 +69,7 @@ class PaymentStatusColumn(StatusTagColumn):
         context["last_check"] = instance.get_last_check_display() if unpaid and last_check else ""
         context["refund_state"] = getattr(instance, "refund_state", "")
         held = getattr(instance, "is_held", False) and getattr(instance, "hold_expires_at", None)
-        context["held_until"] = display.moment(instance.hold_expires_at) if held else ""
+        context["held_until"] = display.day(instance.hold_expires_at) if held else ""
         return context
 
 

@@ -34,6 +34,13 @@ def moment(value: datetime | None) -> str:
     return date_format(value, MOMENT_FORMAT)
 
 
+def day(value: datetime | None) -> str:
+    """The local day of a moment, short (a deadline in a listing's tag)."""
+    if value is None:
+        return EMPTY
+    return date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
+
+
 def quantity(value: Any) -> str:
     """A receipt quantity without trailing zeros, in the active language's format."""
     try:

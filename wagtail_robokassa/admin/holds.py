@@ -124,11 +124,10 @@ class ChargeForm(forms.Form):
         return cleaned
 
 
-class ChargeHoldView(PaymentActionMixin, FormView):
-    """The amount and the lines, then the charge."""
+class HoldActionView(PaymentActionMixin, FormView):
+    """What charging and releasing share: the permission, why the hold cannot be settled, and
+    the hold's facts."""
 
-    template_name = "wagtail_robokassa/admin/hold_charge.html"
-    form_class = ChargeForm
     header_icon = "form"
 
     def may_act(self, user: Any) -> bool:
@@ -136,15 +135,6 @@ class ChargeHoldView(PaymentActionMixin, FormView):
 
     def problem_with(self, invoice: Invoice, config: MerchantConfig) -> str:
         return why_not_settled(invoice)
-
-    def get_page_title(self) -> str:
-        return _("Charge held payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "invoice": self.invoice}
-
-    def get_initial(self) -> dict[str, Any]:
-        return {"amount": self.invoice.held_amount or self.invoice.amount}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -155,6 +145,22 @@ class ChargeHoldView(PaymentActionMixin, FormView):
         if self.problem:
             return self.get(request, *args, **kwargs)
         return super().post(request, *args, **kwargs)
+
+
+class ChargeHoldView(HoldActionView):
+    """The amount and the lines, then the charge."""
+
+    template_name = "wagtail_robokassa/admin/hold_charge.html"
+    form_class = ChargeForm
+
+    def get_page_title(self) -> str:
+        return _("Charge held payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "invoice": self.invoice}
+
+    def get_initial(self) -> dict[str, Any]:
+        return {"amount": self.invoice.held_amount or self.invoice.amount}
 
     def form_valid(self, form: ChargeForm) -> HttpResponse:
         try:
@@ -172,36 +178,24 @@ class ChargeHoldView(PaymentActionMixin, FormView):
         return redirect("robokassa_payments:inspect", self.invoice.pk)
 
 
-class ReleaseHoldView(PaymentActionMixin, FormView):
+class ReleaseHoldView(HoldActionView):
     """A confirmation, then the release."""
 
     template_name = "wagtail_robokassa/admin/hold_release.html"
     form_class = forms.Form
-    header_icon = "form"
-
-    def may_act(self, user: Any) -> bool:
-        return can_settle_holds(user)
-
-    def problem_with(self, invoice: Invoice, config: MerchantConfig) -> str:
-        return why_not_settled(invoice)
 
     def get_page_title(self) -> str:
         return _("Release held payment #%(inv_id)s") % {"inv_id": self.invoice.pk}
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context.update(invoice=self.invoice, problem=self.problem, **hold_facts(self.invoice))
-        return context
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if self.problem:
-            return self.get(request, *args, **kwargs)
+    def form_valid(self, form: forms.Form) -> HttpResponse:
         try:
-            settlement = cancel_hold(self.invoice, user=request.user, settled_by=SettledBy.STAFF)
+            settlement = cancel_hold(
+                self.invoice, user=self.request.user, settled_by=SettledBy.STAFF
+            )
         except HoldError as refusal:
-            messages.error(request, str(refusal))
+            messages.error(self.request, str(refusal))
         else:
-            messages.add_message(request, *report(settlement))
+            messages.add_message(self.request, *report(settlement))
         return redirect("robokassa_payments:inspect", self.invoice.pk)
 
 
@@ -217,12 +211,14 @@ def hold_facts(invoice: Invoice) -> dict[str, Any]:
 def report(settlement: HoldSettlement) -> tuple[int, str]:
     charge = settlement.kind == SettlementKind.CHARGE
     if settlement.state == SettlementState.DONE:
-        text = (
-            _("ROBOKASSA accepted the charge; the payment is paid when its notification arrives.")
-            if charge
-            else _("ROBOKASSA released the money.")
+        if not charge:
+            return messages.SUCCESS, _("ROBOKASSA released the money.")
+        settlement.invoice.refresh_from_db(fields=["status"])
+        if settlement.invoice.is_paid:
+            return messages.SUCCESS, _("ROBOKASSA charged the payment; it is paid.")
+        return messages.SUCCESS, _(
+            "ROBOKASSA accepted the charge; the payment is paid when its notification arrives."
         )
-        return messages.SUCCESS, text
     if settlement.state == SettlementState.UNKNOWN:
         return messages.WARNING, _(
             "ROBOKASSA's answer was lost: the payment is asked about before anything else is "

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .followed import FollowedRequest
 from .records import INVOICE_AMOUNT, RECEIVED_AMOUNT, Invoice
@@ -101,8 +102,8 @@ class ResultUrl2Certificate(models.Model):
 
 
 class SettlementKind(models.TextChoices):
-    CHARGE = "charge", _("Charge")
-    RELEASE = "release", _("Release")
+    CHARGE = "charge", pgettext_lazy("hold settlement", "Charge")
+    RELEASE = "release", pgettext_lazy("hold settlement", "Release")
 
 
 class SettlementState(models.TextChoices):

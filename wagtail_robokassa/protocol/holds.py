@@ -16,10 +16,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from .amounts import format_out_sum
-from .payment import inv_id_text
+from .payment import inv_id_text, required_text
 from .receipt import Receipt, check_receipt_total
-from .recurring import recurring_body, recurring_receipt_text
+from .recurring import positive_out_sum, recurring_body, recurring_receipt_text
 from .signing import DEFAULT_ALGORITHM, sign
 
 CONFIRM_PATH = "/Merchant/Payment/Confirm"
@@ -32,19 +31,6 @@ def hold_url(host: str, action: str) -> str:
     return f"https://{host}{path}"
 
 
-def _required(value: str, what: str) -> str:
-    if not value:
-        raise ValueError(f"{what} is required")
-    return value
-
-
-def _positive(out_sum: Decimal | int | str) -> str:
-    text = format_out_sum(out_sum)
-    if Decimal(text) <= 0:
-        raise ValueError("the amount to charge must be more than 0")
-    return text
-
-
 def confirm_signature(
     merchant_login: str,
     out_sum: Decimal | int | str,
@@ -55,10 +41,14 @@ def confirm_signature(
     algorithm: str = DEFAULT_ALGORITHM,
 ) -> str:
     """``HASH(MerchantLogin:OutSum:InvoiceID[:Receipt]:Password1)``."""
-    parts = [_required(merchant_login, "MerchantLogin"), _positive(out_sum), inv_id_text(inv_id)]
+    parts = [
+        required_text(merchant_login, "MerchantLogin"),
+        positive_out_sum(out_sum),
+        inv_id_text(inv_id),
+    ]
     if receipt is not None:
         parts.append(recurring_receipt_text(receipt))
-    parts.append(_required(password1, "Password#1"))
+    parts.append(required_text(password1, "Password#1"))
     return sign(parts, algorithm)
 
 
@@ -67,10 +57,10 @@ def cancel_signature(
 ) -> str:
     """``HASH(MerchantLogin::InvoiceID:Password1)``: the amount's slot stays, empty."""
     parts = [
-        _required(merchant_login, "MerchantLogin"),
+        required_text(merchant_login, "MerchantLogin"),
         "",
         inv_id_text(inv_id),
-        _required(password1, "Password#1"),
+        required_text(password1, "Password#1"),
     ]
     return sign(parts, algorithm)
 
@@ -93,7 +83,7 @@ def confirm_params(
     params = [
         ("MerchantLogin", merchant_login),
         ("InvoiceID", inv_id_text(inv_id)),
-        ("OutSum", _positive(out_sum)),
+        ("OutSum", positive_out_sum(out_sum)),
     ]
     if receipt is not None:
         params.append(("Receipt", recurring_receipt_text(receipt)))
@@ -114,7 +104,7 @@ def cancel_params(
     return [
         ("MerchantLogin", merchant_login),
         ("InvoiceID", inv_id_text(inv_id)),
-        ("OutSum", _positive(out_sum)),
+        ("OutSum", positive_out_sum(out_sum)),
         ("SignatureValue", signature),
     ]
 

@@ -35,7 +35,7 @@ def inv_id_text(inv_id: int | None) -> str:
     return str(inv_id)
 
 
-def _required_text(value: str, what: str) -> str:
+def required_text(value: str, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{what} is required")
     return value
@@ -78,7 +78,7 @@ def payment_signature(
     a string is taken as already encoded.
     """
     parts = [
-        _required_text(merchant_login, "MerchantLogin"),
+        required_text(merchant_login, "MerchantLogin"),
         format_out_sum(out_sum),
         inv_id_text(inv_id),
     ]
@@ -100,7 +100,7 @@ def payment_signature(
         parts += [fail_url2, _redirect_method(fail_url2_method, "FailUrl2Method")]
     elif fail_url2_method:
         raise ValueError("FailUrl2Method is given without FailUrl2")
-    parts.append(_required_text(password1, "Password#1"))
+    parts.append(required_text(password1, "Password#1"))
     parts += shp_parts(outgoing_shp(shp))
     return sign(parts, algorithm)
 

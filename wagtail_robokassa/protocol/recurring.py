@@ -89,14 +89,14 @@ def recurring_signature(
         raise ValueError("MerchantLogin is required")
     if not password1:
         raise ValueError("Password#1 is required")
-    parts = [merchant_login, _positive_out_sum(out_sum), inv_id_text(inv_id)]
+    parts = [merchant_login, positive_out_sum(out_sum), inv_id_text(inv_id)]
     if receipt is not None:
         parts.append(recurring_receipt_text(receipt))
     parts.append(password1)
     return sign(parts, algorithm)
 
 
-def _positive_out_sum(out_sum: Decimal | int | str) -> str:
+def positive_out_sum(out_sum: Decimal | int | str) -> str:
     text = format_out_sum(out_sum)
     if Decimal(text) <= 0:
         raise ValueError("a recurring charge's OutSum must be more than 0")
@@ -124,7 +124,7 @@ def recurring_params(
         merchant_login, out_sum, inv_id, password1, receipt=receipt, algorithm=algorithm
     )
     params = [
-        ("OutSum", _positive_out_sum(out_sum)),
+        ("OutSum", positive_out_sum(out_sum)),
         ("InvoiceID", inv_id_text(inv_id)),
         ("PreviousInvoiceID", inv_id_text(previous_inv_id)),
     ]

@@ -10,7 +10,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, override
+from django.utils.translation import override
 
 from ..conf import setting
 from ..models import Invoice
@@ -56,11 +56,7 @@ def warn_staff(invoices: list[Invoice], *, now: datetime) -> list[int]:
             for invoice in claimed
         ]
         what = _("released") if action != "charge" else _("charged in full")
-        subject = ngettext(
-            "A held payment will be %(what)s tomorrow",
-            "%(count)d held payments will be %(what)s tomorrow",
-            len(claimed),
-        ) % {"count": len(claimed), "what": what}
+        subject = _("Holds settled automatically tomorrow: %(count)d") % {"count": len(claimed)}
         body = "\n".join(
             [
                 _(

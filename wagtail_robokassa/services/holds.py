@@ -298,8 +298,12 @@ def _answered(settlement: HoldSettlement, state: str, message: str) -> None:
             invoice.status = InvoiceStatus.CANCELLED
         if state == SettlementState.DONE and settlement.kind == SettlementKind.CHARGE:
             # The payment is paid when ROBOKASSA's notification comes; a status check soon
-            # finds it if the notification is lost.
-            Invoice.objects.filter(pk=invoice.pk).update(next_check_at=now + _FOLLOW_UP)
+            # finds it if the notification is lost. What was charged is its receipt now (for
+            # refunds and the final receipt).
+            changes: dict[str, Any] = {"next_check_at": now + _FOLLOW_UP}
+            if settlement.receipt:
+                changes["receipt"] = invoice.receipt = settlement.receipt
+            Invoice.objects.filter(pk=invoice.pk).update(**changes)
         if state == SettlementState.DONE:
             transaction.on_commit(lambda: _announce(settlement))
     log = logger.info if state == SettlementState.DONE else logger.warning

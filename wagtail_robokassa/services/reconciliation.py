@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -231,14 +232,6 @@ def describe(state: OpState) -> str:
 def _callback(invoice: Invoice, state: OpState) -> Callback:
     """The paid operation as the callback the Result URL would have received."""
     shp = tuple((name, value) for name, value in state.user_fields if is_shp_name(name))
-    if not shp:  # ROBOKASSA did not return them: the invoice's own are the ones it was sent
-        shp = tuple(sorted((name, str(value)) for name, value in (invoice.shp or {}).items()))
-    amount = plain_amount(invoice.amount)
-    params: list[tuple[str, str]] = [
-        ("OutSum", f"{state.out_sum}" if state.out_sum is not None else amount),
-        ("InvId", str(invoice.pk)),
-        ("IsTest", "1" if invoice.is_test else "0"),
-    ]
     extra: dict[str, Any] = {
         "IncSum": state.inc_sum,
         "IncCurrLabel": state.inc_curr_label,
@@ -247,6 +240,39 @@ def _callback(invoice: Invoice, state: OpState) -> Callback:
         "State": state.state_code,
         "StateDate": state.state_date.isoformat() if state.state_date else None,
     }
+    return confirmed_callback(
+        invoice,
+        out_sum=f"{state.out_sum}" if state.out_sum is not None else None,
+        shp=shp,
+        extra=extra,
+        inc_sum=state.inc_sum,
+        payment_method=state.payment_method_code,
+        inc_curr_label=state.inc_curr_label,
+    )
+
+
+def confirmed_callback(
+    invoice: Invoice,
+    *,
+    out_sum: str | None,
+    shp: tuple[tuple[str, str], ...],
+    extra: dict[str, Any],
+    inc_sum: Decimal | None,
+    payment_method: str,
+    inc_curr_label: str,
+) -> Callback:
+    """A payment ROBOKASSA confirmed other than on the Result URL (a status check, ResultUrl2)
+    as the callback the Result URL would have received: ``out_sum`` as ROBOKASSA gave it (the
+    invoice's amount without one), ``extra`` its other values, the invoice's own ``Shp_*`` when
+    ROBOKASSA gave none."""
+    if not shp:  # ROBOKASSA did not return them: the invoice's own are the ones it was sent
+        shp = tuple(sorted((name, str(value)) for name, value in (invoice.shp or {}).items()))
+    amount = plain_amount(invoice.amount)
+    params: list[tuple[str, str]] = [
+        ("OutSum", out_sum or amount),
+        ("InvId", str(invoice.pk)),
+        ("IsTest", "1" if invoice.is_test else "0"),
+    ]
     params += [(name, str(value)) for name, value in extra.items() if value not in (None, "")]
     params += list(shp)
     return Callback(
@@ -258,10 +284,10 @@ def _callback(invoice: Invoice, state: OpState) -> Callback:
         is_test=invoice.is_test,
         shp=shp,
         fee=None,
-        inc_sum=state.inc_sum,
+        inc_sum=inc_sum,
         email=invoice.email,
-        payment_method=state.payment_method_code,
-        inc_curr_label=state.inc_curr_label,
+        payment_method=payment_method,
+        inc_curr_label=inc_curr_label,
         culture="",
         params=tuple(params),
     )

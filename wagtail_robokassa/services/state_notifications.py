@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
@@ -48,7 +48,7 @@ from ..signals import payment_held
 from . import holds
 from .certificates import Trusted, trusted_certificates
 from .config import get_config
-from .reconciliation import invoice_config
+from .reconciliation import confirmed_callback, invoice_config
 from .rejections import record_rejection
 from .results import _check_committable, notification_values, record_confirmed_payment
 from .sweeps import parse_duration
@@ -208,38 +208,40 @@ def _record(
     }
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if StateNotification.objects.filter(**key).update(
-            deliveries=F("deliveries") + 1, last_delivery_at=now
-        ):
-            logger.info("ROBOKASSA repeated ResultUrl2 %s for InvId %s", notice.state, invoice.pk)
-            return Result2Outcome(200, answer, invoice=invoice, duplicate=True)
+        # The payment's earlier notifications, in one query: a repeat, or a newer one.
+        known = StateNotification.objects.filter(
+            inv_id=notice.inv_id, merchant_login=config.login
+        ).values_list("pk", "state", "op_key", "sent_at")
+        earlier = list(known)
+        for pk, state, op_key, _sent_at in earlier:
+            if (state, op_key) == (notice.state, notice.op_key):
+                StateNotification.objects.filter(pk=pk).update(
+                    deliveries=F("deliveries") + 1, last_delivery_at=now
+                )
+                logger.info("ROBOKASSA repeated ResultUrl2 %s for InvId %s", state, invoice.pk)
+                return Result2Outcome(200, answer, invoice=invoice, duplicate=True)
         _require_amount(notice, invoice)
-        newer = StateNotification.objects.filter(invoice=invoice, sent_at__gt=notice.sent_at)
         outcome: str
-        if newer.exists():
+        if any(sent_at > notice.sent_at for *_key, sent_at in earlier):
             outcome = StateOutcome.SUPERSEDED
         elif notice.state == "HOLD":
             outcome = _hold(invoice, notice)
         else:
             outcome = _paid(invoice, notice, config, client_ip)
-        try:
-            with transaction.atomic():
-                notification = StateNotification.objects.create(
-                    **key,
-                    is_test=invoice.is_test,
-                    inc_sum=notice.inc_sum,
-                    payment_method=notice.payment_method,
-                    sent_at=notice.sent_at,
-                    invoice=invoice,
-                    outcome=outcome,
-                    body_format=received.body_format,
-                    certificate=trusted.source,
-                    client_ip=client_ip,
-                )
-        except IntegrityError:  # another delivery of the same notification was first
-            raise Refusal(
-                RejectionReason.HANDLER_ERROR, "delivered twice at once", status=503
-            ) from None
+        # The invoice's row lock orders deliveries of one payment; the unique constraint is
+        # the backstop (its violation aborts the delivery: a 5xx, and ROBOKASSA retries).
+        notification = StateNotification.objects.create(
+            **key,
+            is_test=invoice.is_test,
+            inc_sum=notice.inc_sum,
+            payment_method=notice.payment_method,
+            sent_at=notice.sent_at,
+            invoice=invoice,
+            outcome=outcome,
+            body_format=received.body_format,
+            certificate=trusted.source,
+            client_ip=client_ip,
+        )
         if outcome == StateOutcome.HELD:
             payment_held.send(
                 sender=Invoice, invoice=invoice, notification=notification, request=request
@@ -290,32 +292,20 @@ def _paid(
 
 def _callback(invoice: Invoice, notice: StateNotice) -> Callback:
     """The verified notification as the callback the Result URL would have received."""
-    amount = f"{invoice.amount}"
-    shp = tuple(sorted((name, str(value)) for name, value in (invoice.shp or {}).items()))
-    params: list[tuple[str, str]] = [
-        ("OutSum", amount),
-        ("InvId", str(invoice.pk)),
-        ("IncSum", f"{notice.inc_sum}" if notice.inc_sum is not None else ""),
-        ("PaymentMethod", notice.payment_method),
-        ("OpKey", notice.op_key),
-        ("State", notice.state),
-        *shp,
-    ]
-    return Callback(
-        out_sum_raw=amount,
-        out_sum=invoice.amount,
-        inv_id=invoice.pk,
-        inv_id_raw=str(invoice.pk),
-        signature="",
-        is_test=invoice.is_test,
-        shp=shp,
-        fee=None,
+    extra = {
+        "IncSum": notice.inc_sum,
+        "PaymentMethod": notice.payment_method,
+        "OpKey": notice.op_key,
+        "State": notice.state,
+    }
+    return confirmed_callback(
+        invoice,
+        out_sum=None,
+        shp=(),
+        extra=extra,
         inc_sum=notice.inc_sum,
-        email=invoice.email,
         payment_method=notice.payment_method,
         inc_curr_label="",
-        culture="",
-        params=tuple((name, value) for name, value in params if value),
     )
 
 
