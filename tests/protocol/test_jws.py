@@ -237,6 +237,8 @@ def _payload(**data) -> dict:
         ({"timestamp": "-1690454980"}, SENT, "bad_timestamp"),
         ({"timestamp": None}, SENT, "bad_timestamp"),
         ({"timestamp": "9" * 40}, SENT, "bad_timestamp"),
+        ({"timestamp": "300000000000"}, SENT, "bad_timestamp"),  # past the year 9999
+        ({"timestamp": "999999999999"}, SENT, "bad_timestamp"),
         ({"shop": "another-shop"}, SENT, "wrong_shop"),
         ({"shop": None}, SENT, "wrong_shop"),
         ({"type": "RefundStateNotification"}, SENT, "bad_type"),

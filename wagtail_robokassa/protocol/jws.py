@@ -198,9 +198,12 @@ def read_state_notification(
     if header.get("type") != NOTIFICATION_TYPE:
         raise JwsError("bad_type", f"the notification is not a {NOTIFICATION_TYPE}")
     stamp = _text(header, "timestamp")
-    if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
-        raise JwsError("bad_timestamp", "the timestamp is not a number of seconds")
-    sent_at = datetime.fromtimestamp(int(stamp), tz=UTC)
+    try:
+        if not stamp.isascii() or not stamp.isdigit() or len(stamp) > 12:
+            raise ValueError(stamp)
+        sent_at = datetime.fromtimestamp(int(stamp), tz=UTC)
+    except (ValueError, OverflowError, OSError):  # past what a date holds, too
+        raise JwsError("bad_timestamp", "the timestamp is not a number of seconds") from None
     if sent_at > now + MAX_AHEAD:
         raise JwsError("future_timestamp", "the notification is dated in the future")
     if sent_at < now - max_age:
